@@ -1,0 +1,96 @@
+"""Staff roles: groups with permissions, created and kept in step after every migrate.
+
+Later apps add their permissions to a role by extending ``ROLE_PERMISSIONS`` through their own
+``roles`` entry (``app_label.codename``); a permission that does not exist yet is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str | Promise
+    permissions: tuple[str, ...]
+
+
+ADMINISTRATOR = "administrator"
+HEAD_OF_DEPARTMENT = "head_of_department"
+DESK_LIBRARIAN = "desk_librarian"
+STACK_ATTENDANT = "stack_attendant"
+REFERENCE_LIBRARIAN = "reference_librarian"
+EVENTS_COORDINATOR = "events_coordinator"
+ANALYST = "analyst"
+
+_PLACES = (
+    "core.view_library",
+    "core.view_servicepoint",
+    "core.view_readingroom",
+    "core.view_openinghours",
+    "core.view_calendarexception",
+)
+_PLACES_EDIT = (
+    "core.add_library",
+    "core.change_library",
+    "core.add_servicepoint",
+    "core.change_servicepoint",
+    "core.add_readingroom",
+    "core.change_readingroom",
+    "core.add_openinghours",
+    "core.change_openinghours",
+    "core.delete_openinghours",
+    "core.add_calendarexception",
+    "core.change_calendarexception",
+    "core.delete_calendarexception",
+)
+
+ROLES: tuple[Role, ...] = (
+    Role(ADMINISTRATOR, _("Administrator"), ("*",)),
+    Role(
+        HEAD_OF_DEPARTMENT,
+        _("Head of department"),
+        (*_PLACES, *_PLACES_EDIT, "core.view_audit_log", "core.view_servicefact"),
+    ),
+    Role(DESK_LIBRARIAN, _("Desk librarian"), _PLACES),
+    Role(STACK_ATTENDANT, _("Stack attendant"), _PLACES),
+    Role(REFERENCE_LIBRARIAN, _("Reference librarian"), _PLACES),
+    Role(EVENTS_COORDINATOR, _("Events coordinator"), _PLACES),
+    Role(ANALYST, _("Analyst"), (*_PLACES, "core.view_servicefact")),
+)
+
+
+def role_by_code(code: str) -> Role:
+    for role in ROLES:
+        if role.code == code:
+            return role
+    raise KeyError(code)
+
+
+def _permission_filter(names: tuple[str, ...]) -> Q:
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def ensure_roles() -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.code)
+        if role.permissions == ("*",):
+            permissions = Permission.objects.all()
+        else:
+            permissions = Permission.objects.filter(_permission_filter(role.permissions))
+        group.permissions.set(permissions)
+
+
+def ensure_roles_after_migrate(**kwargs: object) -> None:
+    ensure_roles()

@@ -1,0 +1,90 @@
+"""Reading Skaitykla's configuration from the environment.
+
+Two modes: ``embedded`` (the default: SQLite and a generated secret key under ``var/``) and
+``production`` (``SKAITYKLA_MODE=production``: ``DATABASE_URL`` and ``SECRET_KEY`` are required).
+A missing or invalid variable raises :class:`ConfigurationError`, which the ``skaitykla`` command
+prints as one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """An environment variable is missing or invalid; the message names it."""
+
+
+EMBEDDED = "embedded"
+PRODUCTION = "production"
+
+
+def mode() -> str:
+    value = os.environ.get("SKAITYKLA_MODE", EMBEDDED).strip().lower()
+    if value not in (EMBEDDED, PRODUCTION):
+        raise ConfigurationError(
+            f"SKAITYKLA_MODE must be '{EMBEDDED}' or '{PRODUCTION}', not {value!r}"
+        )
+    return value
+
+
+def var_dir() -> Path:
+    """Where the embedded database, secret key, backups and uploads live."""
+    path = Path(os.environ.get("SKAITYKLA_VAR_DIR", Path.cwd() / "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(env: environ.Env, *, production: bool) -> str:
+    value = env.str("SECRET_KEY", default="")
+    if value:
+        if production and len(value) < 50:
+            raise ConfigurationError("SECRET_KEY must be at least 50 characters in production mode")
+        return value
+    if production:
+        raise ConfigurationError("SECRET_KEY is required in production mode")
+    key_file = var_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(64))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def database(env: environ.Env, *, production: bool) -> dict[str, object]:
+    raw = env.str("DATABASE_URL", default="")
+    if not raw:
+        if production:
+            raise ConfigurationError("DATABASE_URL is required in production mode")
+        raw = f"sqlite:///{var_dir() / 'skaitykla.sqlite3'}"
+    try:
+        config: dict[str, object] = env.db_url_config(raw)
+    except Exception as error:
+        raise ConfigurationError(f"DATABASE_URL is not a valid database URL: {error}") from None
+    engine = str(config.get("ENGINE", ""))
+    if engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        raise ConfigurationError(
+            "DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…)"
+        )
+    if engine.endswith("sqlite3"):
+        config["OPTIONS"] = {
+            # BEGIN IMMEDIATE: check-then-act writes serialise instead of failing on upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA busy_timeout=20000;"
+            ),
+        }
+    else:
+        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+        options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+        options.setdefault("connect_timeout", 5)
+        config["OPTIONS"] = options
+    config["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
+    return config

@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from skaitykla.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("skaitykla.api.urls")),
+    path("staff/", include("skaitykla.accounts.urls")),
+    path("staff/", include("skaitykla.core.urls")),
+    path("", include("skaitykla.portal.urls")),
+]
+
+handler500 = "skaitykla.core.views.server_error"

@@ -1,0 +1,31 @@
+"""Shared fixtures. Factories live in ``tests/factories.py``."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("DATABASE_URL", "") or "sqlite (in memory)"
+    return f"skaitykla database: {url}"
+
+
+@pytest.fixture
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests marked `postgresql` need PostgreSQL by nature (real concurrency, several processes).
+    # On the SQLite pass they are deselected (they run in the PostgreSQL pass, which CI requires).
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgresql") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
