@@ -280,3 +280,22 @@ class ServiceFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} ×{self.quantity}"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job enqueued for one time slot. The unique constraint makes two schedulers safe."""
+
+    job = models.CharField(_("job"), max_length=80)
+    slot = models.DateTimeField(_("time slot"))
+    enqueued_at = models.DateTimeField(_("enqueued at"), auto_now_add=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_once_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"

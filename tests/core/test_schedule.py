@@ -1,0 +1,44 @@
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from skaitykla.core.models import ScheduledRun
+from skaitykla.core.schedule import PERIODIC_JOBS, enqueue_due_jobs
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_job_is_enqueued_once_per_slot():
+    now = datetime(2026, 11, 25, 10, 15, tzinfo=UTC)
+    first = enqueue_due_jobs(now=now)
+    assert sorted(first) == sorted(PERIODIC_JOBS)
+    assert enqueue_due_jobs(now=now + timedelta(minutes=10)) == []
+    assert DBTaskResult.objects.count() == len(PERIODIC_JOBS)
+    # The next hour is a new slot for the hourly jobs only.
+    second = enqueue_due_jobs(now=now + timedelta(hours=1))
+    assert sorted(second) == ["clear_expired_sessions", "reset_expired_login_attempts"]
+    assert ScheduledRun.objects.count() == len(PERIODIC_JOBS) + 2
+
+
+def test_a_failed_enqueue_leaves_no_slot_taken():
+    def broken(job):
+        raise RuntimeError("queue down")
+
+    with pytest.raises(RuntimeError):
+        enqueue_due_jobs(now=datetime(2026, 1, 1, tzinfo=UTC), enqueue=broken)
+    assert ScheduledRun.objects.count() == 0
+
+
+def test_worker_runs_the_enqueued_housekeeping():
+    Session.objects.create(session_key="old", session_data="x", expire_date=timezone.now() - timedelta(days=1))
+    Session.objects.create(session_key="live", session_data="x", expire_date=timezone.now() + timedelta(days=1))
+    call_command("scheduler", "--once", stdout=StringIO())
+    call_command("worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
+    statuses = set(DBTaskResult.objects.values_list("status", flat=True))
+    assert statuses == {"SUCCESSFUL"}
