@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +20,25 @@ from django.core.exceptions import ImproperlyConfigured
 
 class ConfigurationError(ImproperlyConfigured):
     """An environment variable is missing or invalid; the message names it."""
+
+
+class Env(environ.Env):
+    """``environ.Env`` whose invalid values raise :class:`ConfigurationError` naming the variable.
+
+    Without it ``AXES_FAILURE_LIMIT=abc`` or ``EMAIL_URL=nonsense`` would end in a traceback.
+    """
+
+    def get_value(self, var: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except (ValueError, TypeError, ImproperlyConfigured) as error:
+            raise ConfigurationError(f"{var} is not valid: {error}") from None
+
+    def email_url(self, var: str = environ.Env.DEFAULT_EMAIL_ENV, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().email_url(var, *args, **kwargs)
+        except (ValueError, TypeError, ImproperlyConfigured) as error:
+            raise ConfigurationError(f"{var} is not a valid e-mail URL: {error}") from None
 
 
 EMBEDDED = "embedded"
@@ -55,12 +76,20 @@ def secret_key(env: environ.Env, *, production: bool) -> str:
     return key_file.read_text().strip()
 
 
+POSTGRESQL_SCHEMES = ("postgres", "postgresql", "pgsql")
+
+
 def database(env: environ.Env, *, production: bool) -> dict[str, object]:
-    raw = env.str("DATABASE_URL", default="")
+    raw = env.str("DATABASE_URL", default="").strip()
     if not raw:
         if production:
             raise ConfigurationError("DATABASE_URL is required in production mode")
         raw = f"sqlite:///{var_dir() / 'skaitykla.sqlite3'}"
+    scheme = urlsplit(raw).scheme.lower() if "://" in raw else ""
+    if scheme not in (*POSTGRESQL_SCHEMES, "sqlite"):
+        raise ConfigurationError(
+            "DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…)"
+        )
     try:
         config: dict[str, object] = env.db_url_config(raw)
     except Exception as error:
@@ -70,6 +99,8 @@ def database(env: environ.Env, *, production: bool) -> dict[str, object]:
         raise ConfigurationError(
             "DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…)"
         )
+    if not config.get("NAME"):
+        raise ConfigurationError("DATABASE_URL must name a database (…/skaitykla)")
     if engine.endswith("sqlite3"):
         config["OPTIONS"] = {
             # BEGIN IMMEDIATE: check-then-act writes serialise instead of failing on upgrade.

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from skaitykla import config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-env = environ.Env()
+env = config.Env()
 
 MODE = config.mode()
 PRODUCTION = MODE == config.PRODUCTION
@@ -35,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "skaitykla.core.language.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "skaitykla.portal.context_processors.public_site",
             ],
         },
     }
@@ -140,6 +141,8 @@ SESSION_SAVE_EVERY_REQUEST = False
 LANGUAGE_CODE = "lt"
 LANGUAGES = [("lt", _("Lithuanian")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The library the public portal speaks for (its name, hours, phone); empty: the first top-level one.
+PORTAL_LIBRARY_CODE = env.str("PORTAL_LIBRARY_CODE", default="")
 TIME_ZONE = "Europe/Vilnius"
 USE_I18N = True
 USE_TZ = True
@@ -161,7 +164,9 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- E-mail -----------------------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default="consolemail://" if not PRODUCTION else "smtp://localhost:25")
+_email = env.email_url(
+    "EMAIL_URL", default="consolemail://" if not PRODUCTION else "smtp://localhost:25"
+)
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="skaitykla@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

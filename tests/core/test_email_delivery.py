@@ -43,7 +43,10 @@ def test_email_url_settings_deliver_to_a_real_smtp_server(smtp_server, settings)
     inbox, port = smtp_server
     config = environ.Env.email_url_config(f"smtp://127.0.0.1:{port}")
     connection = get_connection(
-        backend=config["EMAIL_BACKEND"], host=config["EMAIL_HOST"], port=config["EMAIL_PORT"], timeout=5
+        backend=config["EMAIL_BACKEND"],
+        host=config["EMAIL_HOST"],
+        port=config["EMAIL_PORT"],
+        timeout=5,
     )
     sent = send_mail(
         "Jūsų klausimas gautas",

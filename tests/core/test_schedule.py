@@ -35,8 +35,12 @@ def test_a_failed_enqueue_leaves_no_slot_taken():
 
 
 def test_worker_runs_the_enqueued_housekeeping():
-    Session.objects.create(session_key="old", session_data="x", expire_date=timezone.now() - timedelta(days=1))
-    Session.objects.create(session_key="live", session_data="x", expire_date=timezone.now() + timedelta(days=1))
+    Session.objects.create(
+        session_key="old", session_data="x", expire_date=timezone.now() - timedelta(days=1)
+    )
+    Session.objects.create(
+        session_key="live", session_data="x", expire_date=timezone.now() + timedelta(days=1)
+    )
     call_command("scheduler", "--once", stdout=StringIO())
     call_command("worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]

@@ -8,7 +8,13 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from skaitykla.accounts.models import User
-from skaitykla.core.models import CalendarException, Library, OpeningHours, ReadingRoom, ServicePoint
+from skaitykla.core.models import (
+    CalendarException,
+    Library,
+    OpeningHours,
+    ReadingRoom,
+    ServicePoint,
+)
 from skaitykla.demo.seed import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def _snapshot() -> dict[str, object]:
     return {
-        "libraries": list(Library.objects.order_by("code").values_list("code", "name", "parent_id")),
+        "libraries": list(
+            Library.objects.order_by("code").values_list("code", "name", "parent_id")
+        ),
         "rooms": list(
             ReadingRoom.objects.order_by("library__code", "code").values_list(
                 "code", "name_en", "seats", "seats_per_session", "entry_requires_permission"
@@ -28,9 +36,13 @@ def _snapshot() -> dict[str, object]:
             ),
             key=repr,
         ),
-        "points": list(ServicePoint.objects.order_by("library__code", "code").values_list("code", "floor")),
+        "points": list(
+            ServicePoint.objects.order_by("library__code", "code").values_list("code", "floor")
+        ),
         "exceptions": list(CalendarException.objects.values_list("date", "kind")),
-        "staff": list(User.objects.order_by("username").values_list("username", "home_library__code")),
+        "staff": list(
+            User.objects.order_by("username").values_list("username", "home_library__code")
+        ),
     }
 
 
@@ -57,7 +69,10 @@ def test_seed_demo_builds_the_national_library_and_is_the_same_every_run():
     assert (desk.kind, desk.floor) == ("registration", "2")
     assert Library.objects.count() == 3
     # Mon–Fri 8–21, Sat–Sun 10–18 all year, plus July–August weekday hours for two years.
-    assert OpeningHours.objects.filter(library=national, reading_room=None, valid_from=None).count() == 7
+    assert (
+        OpeningHours.objects.filter(library=national, reading_room=None, valid_from=None).count()
+        == 7
+    )
 
 
 def test_every_demo_staff_login_works_and_has_its_role():
@@ -67,8 +82,13 @@ def test_every_demo_staff_login_works_and_has_its_role():
     info = json.loads(out.getvalue())
     roles = {login["role"] for login in info["staff"]}
     assert roles == {
-        "administrator", "head_of_department", "desk_librarian", "stack_attendant",
-        "reference_librarian", "events_coordinator", "analyst",
+        "administrator",
+        "head_of_department",
+        "desk_librarian",
+        "stack_attendant",
+        "reference_librarian",
+        "events_coordinator",
+        "analyst",
     }
     request = RequestFactory().post("/staff/login/")
     for login in info["staff"]:

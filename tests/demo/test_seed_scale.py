@@ -12,10 +12,18 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_scale_is_deterministic_for_a_seed():
     seed_scale(libraries=3, facts=1_000, seed=7)
-    first = list(ServiceFact.objects.order_by("at", "kind", "place").values_list("at", "kind", "library__code")[:50])
+    first = list(
+        ServiceFact.objects.order_by("at", "kind", "place").values_list(
+            "at", "kind", "library__code"
+        )[:50]
+    )
     ServiceFact.objects.all().delete()
     seed_scale(libraries=3, facts=1_000, seed=7)
-    second = list(ServiceFact.objects.order_by("at", "kind", "place").values_list("at", "kind", "library__code")[:50])
+    second = list(
+        ServiceFact.objects.order_by("at", "kind", "place").values_list(
+            "at", "kind", "library__code"
+        )[:50]
+    )
     assert first == second
     assert ServiceFact.objects.count() == 1_000
     assert Library.objects.filter(code__startswith="LT-S").count() == 3

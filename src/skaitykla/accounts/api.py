@@ -16,7 +16,14 @@ class MeSerializer(serializers.ModelSerializer[User]):
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "home_library", "preferred_language", "roles"]
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "home_library",
+            "preferred_language",
+            "roles",
+        ]
 
     def get_roles(self, user: User) -> list[str]:
         return sorted(group.name for group in user.groups.all())
@@ -27,4 +34,5 @@ class MeView(APIView):
     serializer_class = MeSerializer
 
     def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)  # IsAuthenticated ran first
         return Response(MeSerializer(request.user).data)

@@ -19,7 +19,10 @@ class User(AbstractUser):
         related_name="staff",
     )
     preferred_language = models.CharField(
-        _("preferred language"), max_length=8, choices=[("lt", "lietuvių"), ("en", "English")], default="lt"
+        _("preferred language"),
+        max_length=8,
+        choices=[("lt", "lietuvių"), ("en", "English")],
+        default="lt",
     )
 
     class Meta:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class DomainError(Exception):
         return str(self.message)
 
 
-class NotFound(DomainError):
+class NotFoundError(DomainError):
     code = "not_found"
 
 

@@ -165,7 +165,9 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("opening hours")
         ordering: ClassVar = ["library", "weekday", "opens"]
         constraints: ClassVar = [
-            models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="hours_open_before_close"),
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="hours_open_before_close"
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_weekday_range"),
         ]
 
@@ -177,7 +179,10 @@ class CalendarException(models.Model):
     """A date that differs from the regular hours: closed all day, or open at special hours."""
 
     library = models.ForeignKey(
-        Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="calendar_exceptions"
+        Library,
+        verbose_name=_("library"),
+        on_delete=models.CASCADE,
+        related_name="calendar_exceptions",
     )
     reading_room = models.ForeignKey(
         ReadingRoom,
@@ -233,7 +238,12 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     library = models.ForeignKey(
-        Library, verbose_name=_("library"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Library,
+        verbose_name=_("library"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
@@ -242,7 +252,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
         ordering: ClassVar = ["-at", "-id"]
         permissions: ClassVar = [("view_audit_log", _("Can browse the audit log"))]
-        indexes: ClassVar = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
@@ -258,7 +270,9 @@ class ServiceFact(models.Model):
     at = models.DateTimeField(_("when"))
     day = models.DateField(_("day (library time)"))
     kind = models.CharField(_("kind"), max_length=60)
-    library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="+")
+    library = models.ForeignKey(
+        Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="+"
+    )
     place = models.CharField(_("place"), max_length=40, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
     reader_category = models.CharField(_("reader category"), max_length=40, blank=True)
@@ -283,7 +297,7 @@ class ServiceFact(models.Model):
 
 
 class ScheduledRun(models.Model):
-    """A periodic job enqueued for one time slot. The unique constraint makes two schedulers safe."""
+    """A periodic job enqueued for one time slot; unique, so two schedulers are safe."""
 
     job = models.CharField(_("job"), max_length=80)
     slot = models.DateTimeField(_("time slot"))

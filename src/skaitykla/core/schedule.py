@@ -42,9 +42,23 @@ def register(job: PeriodicJob) -> PeriodicJob:
     return job
 
 
-register(PeriodicJob("clear_expired_sessions", "skaitykla.core.tasks.clear_expired_sessions", timedelta(hours=1)))
-register(PeriodicJob("reset_expired_login_attempts", "skaitykla.core.tasks.reset_expired_login_attempts", timedelta(hours=1)))
-register(PeriodicJob("prune_finished_tasks", "skaitykla.core.tasks.prune_finished_tasks", timedelta(days=1)))
+register(
+    PeriodicJob(
+        "clear_expired_sessions", "skaitykla.core.tasks.clear_expired_sessions", timedelta(hours=1)
+    )
+)
+register(
+    PeriodicJob(
+        "reset_expired_login_attempts",
+        "skaitykla.core.tasks.reset_expired_login_attempts",
+        timedelta(hours=1),
+    )
+)
+register(
+    PeriodicJob(
+        "prune_finished_tasks", "skaitykla.core.tasks.prune_finished_tasks", timedelta(days=1)
+    )
+)
 
 
 def enqueue_due_jobs(

@@ -16,7 +16,17 @@ from skaitykla.core.models import AuditEntry, Library, ServiceFact
 from skaitykla.core.timezones import library_zone
 
 _FORBIDDEN_DETAIL_KEYS = frozenset(
-    {"password", "pin", "card", "card_number", "barcode_of_card", "name", "email", "phone", "address"}
+    {
+        "password",
+        "pin",
+        "card",
+        "card_number",
+        "barcode_of_card",
+        "name",
+        "email",
+        "phone",
+        "address",
+    }
 )
 
 

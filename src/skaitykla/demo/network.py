@@ -57,7 +57,12 @@ READING_ROOMS: tuple[Room, ...] = (
     Room("LITUANICA", "Lituanistikos skaitykla", "Lithuanian Studies Reading Room", 60),
     Room("SOCIAL", "Socialinių mokslų skaitykla", "Social Sciences Reading Room", 60),
     Room("HUMANITIES", "Humanitarinių mokslų skaitykla", "Humanities Reading Room", 60),
-    Room("MUSIC_ART", "Muzikos ir vaizduojamųjų menų skaitykla", "Music and Visual Arts Reading Room", 30),
+    Room(
+        "MUSIC_ART",
+        "Muzikos ir vaizduojamųjų menų skaitykla",
+        "Music and Visual Arts Reading Room",
+        30,
+    ),
     Room(
         "CHILDREN",
         "Vaikų ir jaunimo literatūros skaitykla",

@@ -19,7 +19,15 @@ from skaitykla.core.choices import AgeBand, Channel
 from skaitykla.core.models import Library, ServiceFact
 
 SCALE_PREFIX = "LT-S"
-FACT_KINDS = ("visit", "loan", "renewal", "in_house_use", "stack_order", "reference", "event_attendance")
+FACT_KINDS = (
+    "visit",
+    "loan",
+    "renewal",
+    "in_house_use",
+    "stack_order",
+    "reference",
+    "event_attendance",
+)
 READER_CATEGORIES = ("adult", "student", "child", "researcher", "senior")
 PLACES = ("MEDIA", "LITUANICA", "SOCIAL", "HUMANITIES", "MUSIC_ART", "CHILDREN", "RARE")
 
@@ -58,7 +66,7 @@ def build_facts(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Insert ``total`` facts spread over the last ``years`` years, deterministic for a seed."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     end = datetime(2026, 1, 1, tzinfo=UTC)
     span = int(timedelta(days=365 * years).total_seconds())
     channels = [c for c in Channel.values if c]
@@ -89,7 +97,9 @@ def build_facts(
     return written
 
 
-def seed_scale(*, libraries: int, facts: int, seed: int, progress: Callable[[int], None] | None = None) -> ScaleReport:
+def seed_scale(
+    *, libraries: int, facts: int, seed: int, progress: Callable[[int], None] | None = None
+) -> ScaleReport:
     started = time.perf_counter()
     network = build_libraries(libraries)
     written = build_facts(network, facts, seed=seed, progress=progress) if facts else 0

@@ -11,12 +11,18 @@ from django.db import transaction
 from skaitykla.accounts import roles
 from skaitykla.accounts.models import User
 from skaitykla.core.choices import ExceptionKind, ServicePointKind
-from skaitykla.core.models import CalendarException, Library, OpeningHours, ReadingRoom, ServicePoint
+from skaitykla.core.models import (
+    CalendarException,
+    Library,
+    OpeningHours,
+    ReadingRoom,
+    ServicePoint,
+)
 from skaitykla.demo import network
 from skaitykla.demo.models import DemoSeed
 
 DEMO_VERSION = 1
-DEMO_PASSWORD = "Skaitykla-demo-2026"
+DEMO_PASSWORD = "Skaitykla-demo-2026"  # noqa: S105 - published demo login
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,22 @@ class StaffLogin:
 
 
 STAFF: tuple[StaffLogin, ...] = (
-    StaffLogin("admin", roles.ADMINISTRATOR, network.NATIONAL_LIBRARY_CODE, "Aistė", "Administratorė"),
+    StaffLogin(
+        "admin", roles.ADMINISTRATOR, network.NATIONAL_LIBRARY_CODE, "Aistė", "Administratorė"
+    ),
     StaffLogin("vadove", roles.HEAD_OF_DEPARTMENT, network.NATIONAL_LIBRARY_CODE, "Rūta", "Vadovė"),
-    StaffLogin("aptarnavimas", roles.DESK_LIBRARIAN, network.NATIONAL_LIBRARY_CODE, "Jonas", "Jonaitis"),
-    StaffLogin("saugykla", roles.STACK_ATTENDANT, network.NATIONAL_LIBRARY_CODE, "Tomas", "Tomaitis"),
-    StaffLogin("informacija", roles.REFERENCE_LIBRARIAN, network.NATIONAL_LIBRARY_CODE, "Eglė", "Eglaitė"),
-    StaffLogin("renginiai", roles.EVENTS_COORDINATOR, network.NATIONAL_LIBRARY_CODE, "Inga", "Ingaitė"),
+    StaffLogin(
+        "aptarnavimas", roles.DESK_LIBRARIAN, network.NATIONAL_LIBRARY_CODE, "Jonas", "Jonaitis"
+    ),
+    StaffLogin(
+        "saugykla", roles.STACK_ATTENDANT, network.NATIONAL_LIBRARY_CODE, "Tomas", "Tomaitis"
+    ),
+    StaffLogin(
+        "informacija", roles.REFERENCE_LIBRARIAN, network.NATIONAL_LIBRARY_CODE, "Eglė", "Eglaitė"
+    ),
+    StaffLogin(
+        "renginiai", roles.EVENTS_COORDINATOR, network.NATIONAL_LIBRARY_CODE, "Inga", "Ingaitė"
+    ),
     StaffLogin("analitikas", roles.ANALYST, network.NATIONAL_LIBRARY_CODE, "Paulius", "Paulauskas"),
     StaffLogin("amb", roles.DESK_LIBRARIAN, "LT-AMB", "Marija", "Marijonaitė"),
     StaffLogin("kaunas", roles.DESK_LIBRARIAN, "LT-KAVB", "Darius", "Dariūnas"),
@@ -180,7 +196,11 @@ def seed_demo() -> dict[str, int]:
         ServicePoint.objects.update_or_create(
             library=library,
             code="DESK",
-            defaults={"name": "Aptarnavimo skyrius", "name_en": "Loan desk", "kind": ServicePointKind.LOAN},
+            defaults={
+                "name": "Aptarnavimo skyrius",
+                "name_en": "Loan desk",
+                "kind": ServicePointKind.LOAN,
+            },
         )
         libraries[library.code] = library
     _staff(libraries)
@@ -199,11 +219,18 @@ def is_demo_database() -> bool:
 def demo_info() -> dict[str, object]:
     """What a newcomer needs to try the demo; later apps add readers, items and kiosks."""
     return {
-        "web": {"portal": "http://127.0.0.1:8000/", "staff": "http://127.0.0.1:8000/staff/login/",
-                "api_docs": "http://127.0.0.1:8000/api/docs/"},
+        "web": {
+            "portal": "http://127.0.0.1:8000/",
+            "staff": "http://127.0.0.1:8000/staff/login/",
+            "api_docs": "http://127.0.0.1:8000/api/docs/",
+        },
         "staff": [
-            {"username": login.username, "password": DEMO_PASSWORD, "role": login.role,
-             "library": login.library_code}
+            {
+                "username": login.username,
+                "password": DEMO_PASSWORD,
+                "role": login.role,
+                "library": login.library_code,
+            }
             for login in STAFF
         ],
         "libraries": list(Library.objects.order_by("code").values_list("code", flat=True)),

@@ -4,23 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DemoSeed',
+            name="DemoSeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seeded_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seeded_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField()),
             ],
             options={
-                'verbose_name': 'demo seed',
-                'constraints': [models.UniqueConstraint(fields=('version',), name='demo_seed_version_unique')],
+                "verbose_name": "demo seed",
+                "constraints": [
+                    models.UniqueConstraint(fields=("version",), name="demo_seed_version_unique")
+                ],
             },
         ),
     ]

@@ -32,7 +32,9 @@ class Command(BaseCommand):
             "web": subprocess.Popen(
                 [*command, "runserver", "--noreload", f"{options['addr']}:{options['port']}"]
             ),
-            "worker": subprocess.Popen([*command, "worker", "--interval", "2", "--no-startup-delay"]),
+            "worker": subprocess.Popen(
+                [*command, "worker", "--interval", "2", "--no-startup-delay"]
+            ),
             "scheduler": subprocess.Popen([*command, "scheduler", "--interval", "30"]),
         }
         self._print_welcome(base)
@@ -48,7 +50,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"The {name} process stopped (exit {process.returncode}).")
+                        self.stderr.write(
+                            f"The {name} process stopped (exit {process.returncode})."
+                        )
                         stopping = True
                 time.sleep(0.5)
         finally:

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if not is_demo_database():
-            raise CommandError("This database was not seeded as a demo (run `skaitykla seed_demo`).")
+            raise CommandError(
+                "This database was not seeded as a demo (run `skaitykla seed_demo`)."
+            )
         info = demo_info()
         if options["json"]:
             self.stdout.write(json.dumps(info, ensure_ascii=False, indent=2))
@@ -25,6 +27,6 @@ class Command(BaseCommand):
         self.stdout.write(f"API docs:    {web['api_docs']}")
         self.stdout.write("Staff users (username / password / role / library):")
         for login in info["staff"]:  # type: ignore[attr-defined]
-            self.stdout.write(
-                f"  {login['username']:<14} {login['password']}  {login['role']:<20} {login['library']}"
-            )
+            username, role = login["username"], login["role"]
+            password, library = login["password"], login["library"]
+            self.stdout.write(f"  {username:<14} {password}  {role:<20} {library}")

@@ -7,9 +7,14 @@ class Command(BaseCommand):
     help = "Build reference data at scale for benchmarks (bulk inserts, deterministic per seed)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--libraries", type=int, default=50, help="Member libraries (default 50).")
         parser.add_argument(
-            "--facts", type=int, default=0, help="De-identified statistics facts (reference: 10000000)."
+            "--libraries", type=int, default=50, help="Member libraries (default 50)."
+        )
+        parser.add_argument(
+            "--facts",
+            type=int,
+            default=0,
+            help="De-identified statistics facts (reference: 10000000).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
 
@@ -24,10 +29,14 @@ class Command(BaseCommand):
                 last[0] = done
 
         report = seed_scale(
-            libraries=options["libraries"], facts=options["facts"], seed=options["seed"], progress=progress
+            libraries=options["libraries"],
+            facts=options["facts"],
+            seed=options["seed"],
+            progress=progress,
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Scale data: {report.libraries} libraries, {report.facts:,} facts in {report.seconds:.1f} s."
+                f"Scale data: {report.libraries} libraries, {report.facts:,} facts "
+                f"in {report.seconds:.1f} s."
             )
         )
