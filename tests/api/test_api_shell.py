@@ -19,7 +19,9 @@ def test_healthz_reports_the_database(client):
 
 
 def test_openapi_schema_generates_without_warnings(capsys):
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", "--api-version", "v1")
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", "--api-version", "v1"
+    )
     captured = capsys.readouterr()
     assert "Warning" not in captured.err
     assert "Error" not in captured.err

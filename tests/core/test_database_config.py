@@ -1,0 +1,59 @@
+"""The embedded SQLite database is set up for concurrent use; URLs are validated."""
+
+from __future__ import annotations
+
+import environ
+import pytest
+from django.db.backends.sqlite3.base import DatabaseWrapper
+
+from skaitykla import config
+
+
+def test_embedded_sqlite_uses_wal_busy_timeout_and_immediate_transactions(
+    tmp_path, monkeypatch, django_db_blocker
+):
+    monkeypatch.setenv("SKAITYKLA_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings_dict = config.database(environ.Env(), production=False)
+    assert settings_dict["NAME"] == str(tmp_path / "skaitykla.sqlite3")
+    assert settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    wrapper = DatabaseWrapper(
+        {
+            **settings_dict,
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+        }
+    )
+    with django_db_blocker.unblock():
+        try:
+            with wrapper.cursor() as cursor:
+                assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+                assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 20000
+                assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        finally:
+            wrapper.close()
+
+
+def test_production_needs_a_database_url(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(config.ConfigurationError, match="DATABASE_URL is required"):
+        config.database(environ.Env(), production=True)
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/x", "nonsense"])
+def test_unsupported_database_urls_are_named(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(config.ConfigurationError, match="DATABASE_URL"):
+        config.database(environ.Env(), production=True)
+
+
+def test_embedded_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKAITYKLA_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config.secret_key(environ.Env(), production=False)
+    assert len(first) >= 50
+    assert config.secret_key(environ.Env(), production=False) == first
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
