@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
-from skaitykla.core.models import AuditEntry, ServiceFact
+from skaitykla.core.models import AuditEntry, AuditLogIsAppendOnlyError, ServiceFact
 from skaitykla.core.services import record_audit, record_service_event
 from tests.factories import LibraryFactory
 
@@ -34,12 +34,24 @@ def test_audit_refuses_personal_values_in_detail():
     assert AuditEntry.objects.count() == 0
 
 
-def test_audit_log_is_append_only_in_the_database():
+def test_audit_log_cannot_be_rewritten_even_with_raw_sql():
     entry = record_audit(actor_kind="system", action="test.append")
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET action = 'rewritten' WHERE id = %s", [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.append"
+
+
+def test_the_orm_refuses_to_change_or_delete_audit_entries():
+    entry = record_audit(actor_kind="system", action="test.append")
+    with pytest.raises(AuditLogIsAppendOnlyError):
         AuditEntry.objects.filter(pk=entry.pk).update(action="rewritten")
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(AuditLogIsAppendOnlyError):
         AuditEntry.objects.filter(pk=entry.pk).delete()
+    entry.action = "rewritten"
+    with pytest.raises(AuditLogIsAppendOnlyError):
+        entry.save()
+    with pytest.raises(AuditLogIsAppendOnlyError):
+        entry.delete()
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.append"
 
 

