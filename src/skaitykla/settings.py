@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "csp",
     "skaitykla.core",
     "skaitykla.accounts",
+    "skaitykla.patrons",
+    "skaitykla.catalogue",
     "skaitykla.portal",
     "skaitykla.api",
     "skaitykla.demo",

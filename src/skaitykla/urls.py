@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/", include("skaitykla.api.urls")),
     path("staff/", include("skaitykla.accounts.urls")),
     path("staff/", include("skaitykla.core.urls")),
+    path("", include("skaitykla.patrons.urls")),
+    path("", include("skaitykla.catalogue.urls")),
     path("", include("skaitykla.portal.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Bibliographic records, items (copies) and the search index."""

@@ -1,0 +1,1 @@
+"""Readers, categories, cards, consents, blocks, room permissions and visits."""
