@@ -54,3 +54,26 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
             self.groups.set(Group.objects.filter(name__in=extracted))
         if create:
             self.save()
+
+
+# --- Calendar (opening hours and exceptions) ----------------------------------------------------
+from datetime import date, time  # noqa: E402
+
+
+class OpeningHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.OpeningHours"
+
+    library = factory.SubFactory(LibraryFactory)
+    weekday = 0
+    opens = time(10, 0)
+    closes = time(20, 0)
+
+
+class CalendarExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.CalendarException"
+
+    library = factory.SubFactory(LibraryFactory)
+    date = date(2026, 1, 5)
+    kind = "closed"

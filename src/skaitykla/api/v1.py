@@ -9,4 +9,9 @@ urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("libraries/", core_api.LibraryListView.as_view(), name="library-list"),
     path("libraries/<str:code>/", core_api.LibraryDetailView.as_view(), name="library-detail"),
+    path(
+        "libraries/<str:code>/calendar/",
+        core_api.LibraryCalendarView.as_view(),
+        name="library-calendar",
+    ),
 ]
