@@ -143,14 +143,17 @@ SESSION_SAVE_EVERY_REQUEST = False
 LANGUAGE_CODE = "lt"
 LANGUAGES = [("lt", _("Lithuanian")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-# The library the public portal speaks for (its name, hours, phone); empty: the first top-level one.
-PORTAL_LIBRARY_CODE = env.str("PORTAL_LIBRARY_CODE", default="")
+# The library the public portal speaks for (its name, hours, phone). The default is the national
+# library's code; when no library has it, the first top-level library by code.
+PORTAL_LIBRARY_CODE = env.str("PORTAL_LIBRARY_CODE", default="LT-C1")
 TIME_ZONE = "Europe/Vilnius"
 USE_I18N = True
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
+# Our stylesheet, icons and vendored scripts (htmx); apps keep theirs in <app>/static/.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -1,9 +1,10 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from skaitykla.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", auth_views.LoginView.as_view(), name="dashboard"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
 ]

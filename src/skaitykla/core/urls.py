@@ -1,4 +1,8 @@
 from django.urls import path
 
+from skaitykla.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit_log"),
+]

@@ -1,0 +1,73 @@
+"""Both locales ship: every Lithuanian message is translated and the compiled .mo is current."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+import skaitykla
+
+LOCALE = Path(skaitykla.__file__).parent / "locale"
+_ENTRY = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$')
+
+
+def _entries(po: Path) -> list[dict[str, str]]:
+    """The PO file's entries as {keyword: text}, with flags under ``"flags"``."""
+    entries: list[dict[str, str]] = []
+    for block in re.split(r"\n\s*\n", po.read_text(encoding="utf-8").strip()):
+        entry: dict[str, str] = {"flags": ""}
+        keyword = ""
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                entry["flags"] += line[2:]
+            elif match := _ENTRY.match(line):
+                keyword = match.group(1)
+                entry[keyword] = ast.literal_eval(match.group(2))
+            elif line.startswith('"'):
+                entry[keyword] += ast.literal_eval(line)
+        if "msgid" in entry and not entry["msgid"].startswith("#~"):
+            entries.append(entry)
+    return entries
+
+
+@pytest.mark.parametrize("language", ["lt", "en"])
+def test_both_locales_ship_compiled(language):
+    assert (LOCALE / language / "LC_MESSAGES" / "django.po").is_file()
+    assert (LOCALE / language / "LC_MESSAGES" / "django.mo").is_file()
+
+
+def test_every_lithuanian_message_is_translated_and_compiled():
+    folder = LOCALE / "lt" / "LC_MESSAGES"
+    entries = [entry for entry in _entries(folder / "django.po") if entry["msgid"]]
+    assert len(entries) > 100
+    untranslated = [
+        entry["msgid"]
+        for entry in entries
+        if "fuzzy" in entry["flags"]
+        or not all(entry[key] for key in entry if key.startswith("msgstr"))
+    ]
+    assert untranslated == [], "translate these in locale/lt (then compilemessages)"
+    with (folder / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = [
+        entry["msgid"]
+        for entry in entries
+        if "msgstr" in entry
+        and "msgctxt" not in entry
+        and compiled.gettext(entry["msgid"]) != entry["msgstr"]
+    ]
+    assert stale == [], "django.mo is older than django.po: run `skaitykla compilemessages`"
+
+
+def test_the_lithuanian_catalogue_is_in_use():
+    with translation.override("lt"):
+        assert translation.gettext("Opening hours") == "Darbo laikas"
+        assert translation.gettext("Skip to main content") == "Pereiti prie pagrindinio turinio"
+        assert translation.gettext("Administrator") == "Administratorius"
+    with translation.override("en"):
+        assert translation.gettext("Opening hours") == "Opening hours"
