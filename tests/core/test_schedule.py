@@ -21,7 +21,9 @@ def test_each_job_is_enqueued_once_per_slot():
     assert DBTaskResult.objects.count() == len(PERIODIC_JOBS)
     # The next hour is a new slot for the hourly jobs only.
     second = enqueue_due_jobs(now=now + timedelta(hours=1))
-    hourly = sorted(name for name, job in PERIODIC_JOBS.items() if job.interval <= timedelta(hours=1))
+    hourly = sorted(
+        name for name, job in PERIODIC_JOBS.items() if job.interval <= timedelta(hours=1)
+    )
     assert {"clear_expired_sessions", "reset_expired_login_attempts"} <= set(hourly)
     assert "prune_finished_tasks" not in hourly
     assert sorted(second) == hourly
