@@ -111,6 +111,8 @@ def database(env: environ.Env, *, production: bool) -> dict[str, object]:
                 "PRAGMA busy_timeout=20000;"
             ),
         }
+        # Keep the file open between requests instead of reopening it and rerunning the pragmas.
+        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     else:
         config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True

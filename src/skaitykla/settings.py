@@ -134,7 +134,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "pin"]
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "skaitykla.core.client_ip.client_ip"
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from django.core.paginator import Paginator
@@ -20,18 +21,27 @@ from skaitykla.core.staff_access import staff_required
 AUDIT_PAGE_SIZE = 50
 
 
+logger = logging.getLogger(__name__)
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 ``{"status": "ok", "database": "ok"}``; 503 with a reason when the database is down."""
+    """200 ``{"status": "ok", "database": "ok"}``; 503 when the database is down.
+
+    The driver's message (host, port, user) goes to the log, not to the anonymous caller.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return JsonResponse(
-            {"status": "error", "database": "unavailable", "reason": reason[:200]}, status=503
+        logger.warning("health check: database unavailable: %s", type(error).__name__)
+        response = JsonResponse(
+            {"status": "error", "database": "unavailable", "reason": type(error).__name__},
+            status=503,
         )
+        response["Retry-After"] = "30"
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
