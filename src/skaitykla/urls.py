@@ -11,6 +11,9 @@ urlpatterns = [
     path("staff/", include("skaitykla.core.urls")),
     path("", include("skaitykla.patrons.urls")),
     path("", include("skaitykla.catalogue.urls")),
+    path("", include("skaitykla.reference.urls")),
+    path("", include("skaitykla.events.urls")),
+    path("", include("skaitykla.stats.urls")),
     path("", include("skaitykla.portal.urls")),
 ]
 
