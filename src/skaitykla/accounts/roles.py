@@ -51,18 +51,66 @@ _PLACES_EDIT = (
     "core.delete_calendarexception",
 )
 
+# Readers (patrons app): the desk registers, verifies, issues cards, blocks and scans room entry;
+# heads of department also decide room permissions, erase readers and edit categories/policy.
+_READERS_DESK = (
+    "patrons.view_reader",
+    "patrons.add_reader",
+    "patrons.change_reader",
+    "patrons.verify_reader",
+    "patrons.block_reader",
+    "patrons.scan_room_entry",
+    "patrons.view_card",
+    "patrons.add_card",
+    "patrons.change_card",
+    "patrons.view_block",
+    "patrons.view_consent",
+    "patrons.view_roompermission",
+    "patrons.view_visit",
+    "patrons.view_readercategory",
+)
+_READERS_HEAD = (
+    *_READERS_DESK,
+    "patrons.erase_reader",
+    "patrons.add_roompermission",
+    "patrons.change_roompermission",
+    "patrons.change_readercategory",
+    "patrons.add_readercategory",
+    "patrons.change_readerpolicy",
+)
+
+# Catalogue (issue 4): everyone sees records and items; desk and stack staff change an item's
+# place and status; heads of department also add items and import MARC files.
+_CATALOGUE = ("catalogue.view_record", "catalogue.view_item")
+_CATALOGUE_ITEMS = (*_CATALOGUE, "catalogue.change_item")
+_CATALOGUE_EDIT = (
+    *_CATALOGUE_ITEMS,
+    "catalogue.add_item",
+    "catalogue.add_record",
+    "catalogue.change_record",
+    "catalogue.import_marc",
+    "catalogue.view_importjob",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(ADMINISTRATOR, _("Administrator"), ("*",)),
     Role(
         HEAD_OF_DEPARTMENT,
         _("Head of department"),
-        (*_PLACES, *_PLACES_EDIT, "core.view_audit_log", "core.view_servicefact"),
+        (
+            *_PLACES,
+            *_PLACES_EDIT,
+            "core.view_audit_log",
+            "core.view_servicefact",
+            *_READERS_HEAD,
+            *_CATALOGUE_EDIT,
+        ),
     ),
-    Role(DESK_LIBRARIAN, _("Desk librarian"), _PLACES),
-    Role(STACK_ATTENDANT, _("Stack attendant"), _PLACES),
-    Role(REFERENCE_LIBRARIAN, _("Reference librarian"), _PLACES),
+    Role(DESK_LIBRARIAN, _("Desk librarian"), (*_PLACES, *_READERS_DESK, *_CATALOGUE_ITEMS)),
+    Role(STACK_ATTENDANT, _("Stack attendant"), (*_PLACES, *_CATALOGUE_ITEMS)),
+    Role(REFERENCE_LIBRARIAN, _("Reference librarian"), (*_PLACES, *_CATALOGUE)),
     Role(EVENTS_COORDINATOR, _("Events coordinator"), _PLACES),
-    Role(ANALYST, _("Analyst"), (*_PLACES, "core.view_servicefact")),
+    Role(ANALYST, _("Analyst"), (*_PLACES, "core.view_servicefact", *_CATALOGUE)),
 )
 
 

@@ -17,6 +17,8 @@ from django.db import transaction
 
 from skaitykla.core.choices import AgeBand, Channel
 from skaitykla.core.models import Library, ServiceFact
+from skaitykla.demo.catalogue import build_catalogue
+from skaitykla.demo.readers import build_readers
 
 SCALE_PREFIX = "LT-S"
 FACT_KINDS = (
@@ -36,6 +38,9 @@ PLACES = ("MEDIA", "LITUANICA", "SOCIAL", "HUMANITIES", "MUSIC_ART", "CHILDREN",
 class ScaleReport:
     libraries: int = 0
     facts: int = 0
+    readers: int = 0
+    records: int = 0
+    items: int = 0
     seconds: float = 0.0
 
 
@@ -98,9 +103,35 @@ def build_facts(
 
 
 def seed_scale(
-    *, libraries: int, facts: int, seed: int, progress: Callable[[int], None] | None = None
+    *,
+    libraries: int,
+    facts: int,
+    seed: int,
+    readers: int = 0,
+    records: int = 0,
+    items: int = 0,
+    progress: Callable[[int], None] | None = None,
+    reader_progress: Callable[[int], None] | None = None,
+    catalogue_progress: Callable[[str, int], None] | None = None,
 ) -> ScaleReport:
     started = time.perf_counter()
     network = build_libraries(libraries)
     written = build_facts(network, facts, seed=seed, progress=progress) if facts else 0
-    return ScaleReport(libraries=len(network), facts=written, seconds=time.perf_counter() - started)
+    reader_count = (
+        build_readers(readers, network, seed=seed, progress=reader_progress) if readers else 0
+    )
+    catalogue = (
+        build_catalogue(
+            network, records=records, items=items, seed=seed, progress=catalogue_progress
+        )
+        if records
+        else None
+    )
+    return ScaleReport(
+        libraries=len(network),
+        facts=written,
+        readers=reader_count,
+        records=catalogue.records if catalogue else 0,
+        items=catalogue.items if catalogue else 0,
+        seconds=time.perf_counter() - started,
+    )

@@ -19,7 +19,9 @@ from skaitykla.core.models import (
     ServicePoint,
 )
 from skaitykla.demo import network
+from skaitykla.demo.catalogue import available_barcodes, seed_catalogue
 from skaitykla.demo.models import DemoSeed
+from skaitykla.demo.readers import demo_reader_info, seed_readers
 
 DEMO_VERSION = 1
 DEMO_PASSWORD = "Skaitykla-demo-2026"  # noqa: S105 - published demo login
@@ -204,11 +206,16 @@ def seed_demo() -> dict[str, int]:
         )
         libraries[library.code] = library
     _staff(libraries)
+    readers = seed_readers(library=national, libraries=list(libraries.values()))
+    catalogue = seed_catalogue()
     DemoSeed.objects.update_or_create(version=DEMO_VERSION)
     return {
+        "records": catalogue["records"],
+        "items": catalogue["items"],
         "libraries": Library.objects.count(),
         "reading_rooms": ReadingRoom.objects.count(),
         "staff": User.objects.filter(username__in=[s.username for s in STAFF]).count(),
+        "readers": readers["readers"],
     }
 
 
@@ -234,7 +241,7 @@ def demo_info() -> dict[str, object]:
             for login in STAFF
         ],
         "libraries": list(Library.objects.order_by("code").values_list("code", flat=True)),
-        "readers": [],
-        "items": [],
+        "readers": demo_reader_info(),
+        "items": available_barcodes(),
         "sip2": None,
     }
