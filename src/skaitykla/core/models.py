@@ -336,3 +336,29 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class RateCounter(models.Model):
+    """How many times a key (a hashed client address, an e-mail, "*") did something in a window.
+
+    Shared by every process (public-form throttling must hold across web nodes); the key is a
+    keyed hash, so no address is stored.
+    """
+
+    scope = models.CharField(_("scope"), max_length=60)
+    key = models.CharField(_("key hash"), max_length=64)
+    window_start = models.DateTimeField(_("window start"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="rate_counter_one_per_window"
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["window_start"], name="rate_counter_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window_start:%H:%M} ×{self.count}"

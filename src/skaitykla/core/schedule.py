@@ -56,6 +56,11 @@ register(
 )
 register(
     PeriodicJob(
+        "prune_rate_counters", "skaitykla.core.tasks.prune_rate_counters", timedelta(hours=1)
+    )
+)
+register(
+    PeriodicJob(
         "prune_finished_tasks", "skaitykla.core.tasks.prune_finished_tasks", timedelta(days=1)
     )
 )

@@ -31,6 +31,14 @@ def prune_finished_tasks(days: int = 14) -> int:
 
 
 @task()
+def prune_rate_counters() -> int:
+    """Forget public-form rate counters older than a day."""
+    from skaitykla.core.rate_limit import prune
+
+    return prune()
+
+
+@task()
 def reset_expired_login_attempts() -> int:
     """Forget failed staff logins whose cool-off has passed (django-axes)."""
     from axes.models import AccessAttempt
