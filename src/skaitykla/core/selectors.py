@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from skaitykla.core.models import AuditEntry, Library, ReadingRoom
@@ -12,6 +13,18 @@ from skaitykla.core.models import AuditEntry, Library, ReadingRoom
 def list_libraries(*, active_only: bool = True) -> QuerySet[Library]:
     queryset = Library.objects.all()
     return queryset.filter(is_active=True) if active_only else queryset
+
+
+def get_portal_library() -> Library | None:
+    """The library the public site speaks for: ``settings.PORTAL_LIBRARY_CODE``, else the first
+    active top-level library by code (None on an empty database)."""
+    libraries = list_libraries()
+    code = getattr(settings, "PORTAL_LIBRARY_CODE", "")
+    if code:
+        configured = libraries.filter(code=code).first()
+        if configured is not None:
+            return configured
+    return libraries.filter(parent__isnull=True).order_by("code").first()
 
 
 def list_reading_rooms(*, library: Library | None = None) -> QuerySet[ReadingRoom]:

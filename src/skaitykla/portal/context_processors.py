@@ -6,7 +6,7 @@ from functools import cache
 
 from django.http import HttpRequest
 
-from skaitykla.portal.selectors import get_portal_library
+from skaitykla.core.selectors import get_portal_library
 
 
 def public_site(request: HttpRequest) -> dict[str, object]:

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from skaitykla.core.calendar import DaySchedule, week_schedule
 from skaitykla.core.models import Library, ReadingRoom, ServicePoint
-from skaitykla.core.selectors import list_libraries, list_reading_rooms
+from skaitykla.core.selectors import list_reading_rooms
 from skaitykla.core.timezones import library_zone
-
-
-def get_portal_library() -> Library | None:
-    """The library ``settings.PORTAL_LIBRARY_CODE`` names, else the first top-level one by code."""
-    libraries = list_libraries()
-    code = getattr(settings, "PORTAL_LIBRARY_CODE", "")
-    if code:
-        configured = libraries.filter(code=code).first()
-        if configured is not None:
-            return configured
-    return libraries.filter(parent__isnull=True).order_by("code").first()
 
 
 def list_public_reading_rooms(library: Library) -> QuerySet[ReadingRoom]:

@@ -6,12 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from skaitykla.core.selectors import get_portal_library
 from skaitykla.portal import selectors
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    library = selectors.get_portal_library()
+    library = get_portal_library()
     context: dict[str, object] = {"portal_library": library, "days": [], "reading_rooms": []}
     if library is not None:
         today, days = selectors.this_week(library)
@@ -25,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def contacts(request: HttpRequest) -> HttpResponse:
-    library = selectors.get_portal_library()
+    library = get_portal_library()
     context: dict[str, object] = {
         "portal_library": library,
         "service_points": [],
