@@ -28,6 +28,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/readers/<int:reader_id>/erase/", staff.reader_erase, name="staff_erase"),
     path("staff/readers/<int:reader_id>/export.json", staff.reader_export, name="staff_export"),
     path("staff/rooms/entry/", staff.room_entry, name="staff_room_entry"),
+    path("staff/readers/settings/", staff.reader_settings, name="staff_settings"),
+    path("staff/readers/categories/new/", staff.category_edit, name="staff_category_new"),
+    path(
+        "staff/readers/categories/<int:category_id>/",
+        staff.category_edit,
+        name="staff_category",
+    ),
     # Public: online pre-registration and the reader's account
     path("register/", portal.preregister, name="preregister"),
     path("register/done/", portal.preregister_done, name="preregister_done"),
