@@ -91,25 +91,3 @@ def _enqueue_task(job: PeriodicJob) -> str:
     result = import_string(job.task_path).enqueue(**job.kwargs)
     return str(result.id)
 
-
-# --- Readers (patrons) ---
-register(
-    PeriodicJob(
-        "expire_preregistrations",
-        "skaitykla.patrons.tasks.expire_preregistrations",
-        timedelta(hours=1),
-    )
-)
-register(
-    PeriodicJob("expire_reader_cards", "skaitykla.patrons.tasks.expire_cards", timedelta(days=1))
-)
-register(
-    PeriodicJob(
-        "prune_reader_login_failures",
-        "skaitykla.patrons.tasks.prune_reader_login_failures",
-        timedelta(hours=1),
-    )
-)
-register(
-    PeriodicJob("reader_retention", "skaitykla.patrons.tasks.apply_retention", timedelta(days=1))
-)
