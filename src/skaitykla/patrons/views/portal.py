@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from skaitykla.core.errors import DomainError
-from skaitykla.core.models import Library
+from skaitykla.core.selectors import get_portal_library
 from skaitykla.patrons import forms, selectors, services
 from skaitykla.patrons.choices import ConsentKind
 from skaitykla.patrons.errors import LoginThrottledError
@@ -29,16 +28,6 @@ from skaitykla.patrons.reader_session import (
     reader_required,
     refresh_reader_session,
 )
-
-
-def _registration_library() -> Library | None:
-    code = getattr(settings, "PORTAL_LIBRARY_CODE", "")
-    queryset = Library.objects.filter(is_active=True)
-    if code:
-        library = queryset.filter(code=code).first()
-        if library is not None:
-            return library
-    return queryset.filter(parent__isnull=True).order_by("code").first()
 
 
 def _me(request: HttpRequest) -> Reader:
@@ -54,7 +43,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 @never_cache
 @sensitive_post_parameters("pin", "pin_again")
 def preregister(request: HttpRequest) -> HttpResponse:
-    library = _registration_library()
+    library = get_portal_library()
     form = forms.PreRegistrationForm(request.POST or None)
     policy = selectors.get_policy()
     if request.method == "POST" and form.is_valid() and library is not None:
@@ -85,7 +74,7 @@ def preregister_done(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patrons/portal/preregister_done.html",
-        {"policy": selectors.get_policy(), "library": _registration_library()},
+        {"policy": selectors.get_policy(), "library": get_portal_library()},
     )
 
 
