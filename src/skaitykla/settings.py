@@ -179,6 +179,8 @@ _email = env.email_url(
     "EMAIL_URL", default="consolemail://" if not PRODUCTION else "smtp://localhost:25"
 )
 vars().update(_email)
+# The public address of the site, for links in e-mails sent by background jobs.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="skaitykla@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
