@@ -157,7 +157,12 @@ class Item(models.Model):
         verbose_name_plural = _("items")
         ordering: ClassVar = ["library", "call_number", "barcode"]
         indexes: ClassVar = [
-            models.Index(fields=["record", "status"], name="item_record_status"),
+            # Covering on PostgreSQL: facets and availability read items by record, index-only.
+            models.Index(
+                fields=["record", "status"],
+                include=["library", "reading_room"],
+                name="item_record_status",
+            ),
             models.Index(fields=["library", "status"], name="item_library_status"),
         ]
         constraints: ClassVar = [

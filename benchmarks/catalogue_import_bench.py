@@ -1,0 +1,129 @@
+"""MARC import rate, end to end (parse, MARC-8/NFC normalise, match duplicates, store, index).
+
+Fetches the pymarc 5.4.0 source distribution with pip (once, cached under ``var/bench-cache``),
+takes ``BooksAll.2016.part01.utf8`` (250,000 Library of Congress MARC21 records) from it and
+imports it into a throwaway test database: ``TEST_DATABASE_NAME`` (default
+``test_skaitykla_catalogue_bench``) next to ``DATABASE_URL``'s database, or in-memory SQLite.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/skaitykla \
+        .venv/bin/python benchmarks/catalogue_import_bench.py [--limit N] [--reimport]
+
+``--limit N`` imports the first N records only; ``--reimport`` imports the same records a second
+time (every record matches an existing one by 001+003: the update path). Target (quality guide
+P8): >= 3,000 records/s; the whole file in under 90 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import platform
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skaitykla.settings")
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    os.environ.setdefault("TEST_DATABASE_NAME", "test_skaitykla_catalogue_bench")
+
+CACHE = ROOT / "var" / "bench-cache"
+MEMBER = "BooksAll.2016.part01.utf8"  # the issue says test/; it sits at the sdist root
+TARGET_RATE = 3000
+
+
+def fetch() -> Path:
+    """The Library of Congress file from the pymarc 5.4.0 sdist (downloaded once)."""
+    target = CACHE / "BooksAll.2016.part01.utf8"
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    archive = CACHE / "pymarc-5.4.0.tar.gz"
+    if not archive.exists():
+        subprocess.check_call(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+             "pymarc==5.4.0", "-d", str(CACHE)]
+        )  # fmt: skip
+    with tarfile.open(archive) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(MEMBER))
+        source = tar.extractfile(member)
+        assert source is not None
+        with target.open("wb") as out:
+            while block := source.read(1 << 20):
+                out.write(block)
+    return target
+
+
+def first_records(path: Path, limit: int) -> bytes | None:
+    if not limit:
+        return None
+    data = bytearray()
+    with path.open("rb") as handle:
+        count = 0
+        while count < limit:
+            head = handle.read(5)
+            if len(head) < 5:
+                break
+            data += head + handle.read(int(head) - 5)
+            count += 1
+    return bytes(data)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=0, help="import only the first N records")
+    parser.add_argument("--reimport", action="store_true", help="import the records twice")
+    options, _unknown = parser.parse_known_args()
+    path = fetch()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from skaitykla.catalogue.models import Record, SearchEntry
+    from skaitykla.catalogue.services import import_marc
+
+    setup_test_environment()
+    with contextlib.redirect_stdout(io.StringIO()):
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        data = first_records(path, options.limit)
+        runs = ["first import"] + (["re-import (all duplicates)"] if options.reimport else [])
+        print(f"file: {path.name} ({path.stat().st_size / 1e6:.0f} MB)")
+        for name in runs:
+            started = time.perf_counter()
+            if data is None:
+                with path.open("rb") as handle:
+                    summary = import_marc(handle=handle)
+            else:
+                summary = import_marc(handle=io.BytesIO(data))
+            seconds = time.perf_counter() - started
+            rate = summary.read / seconds
+            print(
+                f"{name}: {summary.read:,} records in {seconds:.1f} s = {rate:,.0f} records/s "
+                f"(created {summary.created:,}, updated {summary.updated:,}, "
+                f"skipped {summary.skipped:,}, failed {summary.failed:,}); "
+                f"target >= {TARGET_RATE:,}/s: {'met' if rate >= TARGET_RATE else 'NOT met'}"
+            )
+        assert SearchEntry.objects.count() == Record.objects.count()
+        version = connection.pg_version if connection.vendor == "postgresql" else ""
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {connection.vendor} {version}; load average "
+            f"{os.getloadavg()[0]:.1f}"
+        )
+    finally:
+        with contextlib.redirect_stdout(io.StringIO()):
+            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

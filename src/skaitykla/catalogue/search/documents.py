@@ -1,0 +1,35 @@
+"""What of a record goes into the index, and in which weight class."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from skaitykla.catalogue.search.analyzer import MAX_WORD, analyze_to_text, fold, words
+
+
+def entry_fields(
+    *,
+    title: str,
+    subtitle: str = "",
+    authors: Iterable[str] = (),
+    responsibility: str = "",
+    subjects: Iterable[str] = (),
+    others: Iterable[str | int | None] = (),
+) -> dict[str, str]:
+    """The four weighted texts: title (A), authors (B), subjects (C), other (D)."""
+    return {
+        "title": analyze_to_text(title, subtitle),
+        "authors": analyze_to_text(*authors, responsibility),
+        "subjects": analyze_to_text(*subjects),
+        "other": analyze_to_text(*(str(value) for value in others if value)),
+    }
+
+
+def vocabulary(*texts: str) -> set[str]:
+    """Folded words (unstemmed) for spelling suggestions."""
+    found = set()
+    for text in texts:
+        for word in words(text or ""):
+            if 3 <= len(word) <= MAX_WORD and not word.isdigit():
+                found.add(fold(word))
+    return found
