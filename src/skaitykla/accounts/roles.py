@@ -92,6 +92,70 @@ _CATALOGUE_EDIT = (
     "catalogue.view_importjob",
 )
 
+# Events (issue 8): coordinators create, copy and cancel events, manage registrations and the
+# waiting list, message registrants and check people in; heads of department also set the policy.
+_EVENTS = (
+    "events.view_event",
+    "events.add_event",
+    "events.change_event",
+    "events.view_session",
+    "events.add_session",
+    "events.change_session",
+    "events.view_registration",
+    "events.view_room",
+    "events.view_topic",
+    "events.add_topic",
+    "events.change_topic",
+    "events.view_feedback",
+    "events.manage_registrations",
+    "events.check_in",
+    "events.message_registrants",
+)
+_EVENTS_HEAD = (
+    *_EVENTS,
+    "events.add_room",
+    "events.change_room",
+    "events.view_eventpolicy",
+    "events.add_eventpolicy",
+    "events.change_eventpolicy",
+)
+
+# Ask a Librarian and the desk log (issue 7): reference librarians answer, log desk consultations
+# and publish to the answer archive; heads of department also coordinate the network's queue.
+_REFERENCE = (
+    "reference.answer_question",
+    "reference.publish_kbentry",
+    "reference.log_desk_transaction",
+    "reference.view_question",
+    "reference.view_knowledgebaseentry",
+    "reference.view_desktransaction",
+    "reference.add_answertemplate",
+    "reference.change_answertemplate",
+    "reference.view_answertemplate",
+)
+_REFERENCE_HEAD = (
+    *_REFERENCE,
+    "reference.coordinate_network",
+    "reference.view_referenceprofile",
+    "reference.add_referenceprofile",
+    "reference.change_referenceprofile",
+    "reference.change_readlevelwording",
+    "reference.add_readlevelwording",
+    "reference.view_readlevelwording",
+)
+
+# Statistics (issue 9): analysts and heads of department see the dashboards and exports and keep
+# the population served and collection figures per library and year.
+_STATS = (
+    "stats.view_statistics",
+    "stats.view_populationserved",
+    "stats.add_populationserved",
+    "stats.change_populationserved",
+    "stats.view_collectionfigures",
+    "stats.add_collectionfigures",
+    "stats.change_collectionfigures",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(ADMINISTRATOR, _("Administrator"), ("*",)),
     Role(
@@ -104,13 +168,20 @@ ROLES: tuple[Role, ...] = (
             "core.view_servicefact",
             *_READERS_HEAD,
             *_CATALOGUE_EDIT,
+            *_REFERENCE_HEAD,
+            *_EVENTS_HEAD,
+            *_STATS,
         ),
     ),
     Role(DESK_LIBRARIAN, _("Desk librarian"), (*_PLACES, *_READERS_DESK, *_CATALOGUE_ITEMS)),
     Role(STACK_ATTENDANT, _("Stack attendant"), (*_PLACES, *_CATALOGUE_ITEMS)),
-    Role(REFERENCE_LIBRARIAN, _("Reference librarian"), (*_PLACES, *_CATALOGUE)),
-    Role(EVENTS_COORDINATOR, _("Events coordinator"), _PLACES),
-    Role(ANALYST, _("Analyst"), (*_PLACES, "core.view_servicefact", *_CATALOGUE)),
+    Role(
+        REFERENCE_LIBRARIAN,
+        _("Reference librarian"),
+        (*_PLACES, *_CATALOGUE, *_REFERENCE),
+    ),
+    Role(EVENTS_COORDINATOR, _("Events coordinator"), (*_PLACES, *_EVENTS)),
+    Role(ANALYST, _("Analyst"), (*_PLACES, "core.view_servicefact", *_CATALOGUE, *_STATS)),
 )
 
 

@@ -68,3 +68,68 @@ urlpatterns += [
     ),
     path("visits/", patrons_api.EntryScanView.as_view(), name="visit-scan"),
 ]
+
+# --- Events (issue 8) ---
+from skaitykla.events import api as events_api  # noqa: E402
+
+urlpatterns += [
+    path("events/", events_api.EventListView.as_view(), name="event-list"),
+    path("events/<int:event_id>/", events_api.EventDetailView.as_view(), name="event-detail"),
+    path(
+        "events/<int:event_id>/sessions/",
+        events_api.SessionCreateView.as_view(),
+        name="event-sessions",
+    ),
+    path(
+        "events/<int:event_id>/registrations/",
+        events_api.RegistrationListView.as_view(),
+        name="event-registrations",
+    ),
+    path(
+        "event-registrations/<int:registration_id>/",
+        events_api.RegistrationDetailView.as_view(),
+        name="event-registration",
+    ),
+    path(
+        "event-registrations/<int:registration_id>/cancel/",
+        events_api.RegistrationCancelView.as_view(),
+        name="event-registration-cancel",
+    ),
+    path(
+        "event-sessions/<int:session_id>/check-in/",
+        events_api.CheckInView.as_view(),
+        name="event-session-check-in",
+    ),
+]
+
+# --- Statistics (issue 9) -----------------------------------------------------------------------
+from skaitykla.stats import api as stats_api  # noqa: E402
+
+urlpatterns += [
+    path("stats/measures/", stats_api.MeasuresView.as_view(), name="stats-measures"),
+    path("stats/indicators/", stats_api.IndicatorsView.as_view(), name="stats-indicators"),
+]
+
+# --- Ask a Librarian, answer archive, desk log (issue 7) ---------------------------------------
+from skaitykla.reference import api as reference_api  # noqa: E402
+
+urlpatterns += [
+    path("reference/answers/", reference_api.ArchiveSearchView.as_view(), name="reference-answers"),
+    path(
+        "reference/answers/<int:entry_id>/",
+        reference_api.ArchiveEntryView.as_view(),
+        name="reference-answer",
+    ),
+    path("reference/questions/", reference_api.QueueView.as_view(), name="reference-queue"),
+    path(
+        "reference/questions/<int:question_id>/claim/",
+        reference_api.ClaimView.as_view(),
+        name="reference-claim",
+    ),
+    path(
+        "reference/questions/<int:question_id>/answer/",
+        reference_api.AnswerView.as_view(),
+        name="reference-answer-question",
+    ),
+    path("reference/desk/", reference_api.DeskLogView.as_view(), name="reference-desk"),
+]

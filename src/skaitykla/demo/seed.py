@@ -20,8 +20,11 @@ from skaitykla.core.models import (
 )
 from skaitykla.demo import network
 from skaitykla.demo.catalogue import available_barcodes, seed_catalogue
+from skaitykla.demo.events import seed_events
 from skaitykla.demo.models import DemoSeed
 from skaitykla.demo.readers import demo_reader_info, seed_readers
+from skaitykla.demo.reference import seed_reference
+from skaitykla.demo.stats import seed_stats
 
 DEMO_VERSION = 1
 DEMO_PASSWORD = "Skaitykla-demo-2026"  # noqa: S105 - published demo login
@@ -208,6 +211,9 @@ def seed_demo() -> dict[str, int]:
     _staff(libraries)
     readers = seed_readers(library=national, libraries=list(libraries.values()))
     catalogue = seed_catalogue()
+    events = seed_events(library=national)
+    seed_reference(library=national)
+    seed_stats()
     DemoSeed.objects.update_or_create(version=DEMO_VERSION)
     return {
         "records": catalogue["records"],
@@ -216,6 +222,7 @@ def seed_demo() -> dict[str, int]:
         "reading_rooms": ReadingRoom.objects.count(),
         "staff": User.objects.filter(username__in=[s.username for s in STAFF]).count(),
         "readers": readers["readers"],
+        "events": events["events"],
     }
 
 
