@@ -90,4 +90,3 @@ def enqueue_due_jobs(
 def _enqueue_task(job: PeriodicJob) -> str:
     result = import_string(job.task_path).enqueue(**job.kwargs)
     return str(result.id)
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
@@ -76,7 +77,11 @@ class MeasuresView(APIView):
 
     permission_classes = [CanViewStatistics]
 
-    @extend_schema(operation_id="stats_measures", parameters=PARAMETERS)
+    @extend_schema(
+        operation_id="stats_measures",
+        parameters=PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         query, error = _parse(request)
         if error is not None or query is None:
@@ -111,7 +116,11 @@ class IndicatorsView(APIView):
 
     permission_classes = [CanViewStatistics]
 
-    @extend_schema(operation_id="stats_indicators", parameters=PARAMETERS)
+    @extend_schema(
+        operation_id="stats_indicators",
+        parameters=PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         query, error = _parse(request)
         if error is not None or query is None:
