@@ -29,3 +29,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 (production's first hasher) makes every staff user and reader PIN slow to create.
+    # Tests hash with MD5 but keep Argon2 listed so hashes made or cached anywhere still verify;
+    # tests/core/test_password_hashing.py checks what production uses.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]

@@ -23,6 +23,7 @@ from skaitykla.patrons.choices import (
     ReaderStatus,
     RegistrationChannel,
 )
+from skaitykla.patrons.defaults import ensure_default_categories
 from skaitykla.patrons.models import (
     Block,
     Card,
@@ -135,6 +136,7 @@ def _person(rng: random.Random) -> tuple[str, str]:
 def seed_readers(*, library: Library, libraries: list[Library]) -> dict[str, int]:
     """Create or update the demo readers (the same rows on every run)."""
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data
+    ensure_default_categories()
     categories = {c.code: c for c in ReaderCategory.objects.all()}
     today = timezone.localdate()
     pins = {login.card: make_password(login.pin) for login in DEMO_READER_LOGINS}
