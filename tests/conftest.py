@@ -7,6 +7,8 @@ import os
 import pytest
 from django.db import connection
 
+pytest_plugins = ["tests.smtp_server", "tests.browser_support"]
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("DATABASE_URL", "") or "sqlite (in memory)"

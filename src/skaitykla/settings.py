@@ -94,6 +94,9 @@ TEMPLATES = [
 
 DATABASES = {"default": config.database(env, production=PRODUCTION)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (INCLUDE columns) serve PostgreSQL; SQLite builds them as plain indexes, which
+# is what we want there, so its warning about ignored non-key columns is noise on every command.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "accounts.User"
 
 # --- Shared state: nothing lives in a web process --------------------------------------------
@@ -160,7 +163,8 @@ STATIC_URL = "/static/"
 # Our stylesheet, icons and vendored scripts (htmx); apps keep theirs in <app>/static/.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+if not PRODUCTION:  # embedded mode: whitenoise expects the folder; production collects into it
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

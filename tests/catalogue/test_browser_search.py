@@ -8,22 +8,20 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.browser.test_accessibility import (  # noqa: F401 - the browser fixture
+from tests.browser_support import (
     Tab,
-    _assert_accessible,
-    _visit,
-    browser,
-    tab,
+    assert_accessible,
+    visit,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_search_the_demo_catalogue_in_lithuanian_and_open_a_record(tab: Tab, live_server):  # noqa: F811
+def test_search_the_demo_catalogue_in_lithuanian_and_open_a_record(tab: Tab, live_server):
     call_command("seed_demo", stdout=StringIO())
     page = tab.page
-    _visit(tab, live_server.url + "/catalogue/")
-    _assert_accessible(tab, live_server.url)
+    visit(tab, live_server.url + "/catalogue/")
+    assert_accessible(tab, live_server.url)
     page.get_by_role("searchbox").fill("knygu kultura")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -32,7 +30,7 @@ def test_search_the_demo_catalogue_in_lithuanian_and_open_a_record(tab: Tab, liv
     assert first.inner_text() == "Knygų kultūra Lietuvoje"
     assert page.locator(".facets").is_visible()
     assert page.locator("#results-heading").inner_text() == "1 rezultatas"
-    _assert_accessible(tab, live_server.url)
+    assert_accessible(tab, live_server.url)
 
     with page.expect_navigation():
         first.click()
@@ -40,12 +38,12 @@ def test_search_the_demo_catalogue_in_lithuanian_and_open_a_record(tab: Tab, liv
     rows = page.locator("table.data-table tbody tr")
     assert rows.count() >= 3
     assert "Humanitarinių mokslų skaitykla" in page.locator("table.data-table").inner_text()
-    _assert_accessible(tab, live_server.url)
+    assert_accessible(tab, live_server.url)
 
     # Without JavaScript the search still works: a plain GET form.
-    _visit(tab, live_server.url + "/catalogue/?q=%C5%BEemait%C4%97")
+    visit(tab, live_server.url + "/catalogue/?q=%C5%BEemait%C4%97")
     assert page.locator(".result-title a").first.inner_text() == "Žemaitės raštai"
-    _visit(tab, live_server.url + "/catalogue/?q=zzzzqqq")
+    visit(tab, live_server.url + "/catalogue/?q=zzzzqqq")
     assert page.locator("#no-results").inner_text() == "Nieko nerasta"
     assert page.get_by_role("link", name="Klauskite bibliotekininko").last.is_visible()
-    _assert_accessible(tab, live_server.url)
+    assert_accessible(tab, live_server.url)

@@ -65,6 +65,26 @@ def test_search_page_shows_results_facets_and_live_availability(client, record):
     assert ServiceFact.objects.filter(kind="search_zero_result").count() == 0
 
 
+def test_search_page_queries_do_not_grow_with_the_results(client, record):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("catalogue:search"), {"q": "raštai"})
+        assert response.status_code == 200
+        return len(captured)
+
+    queries()  # warms whatever the page caches
+    few = queries()
+    library = record.items.first().library
+    more = [RecordFactory(title=f"Raštai {n}", authors=["Žemaitė"]) for n in range(12)]
+    for number, extra in enumerate(more):
+        ItemFactory(record=extra, library=library, barcode=f"LV9{number:03d}")
+    indexed(*more)
+    assert queries() == few
+
+
 def test_no_results_page_suggests_and_links_ask_a_librarian(client, record):
     response = client.get(reverse("catalogue:search"), {"q": "zemaitez"})
     html = response.content.decode()
@@ -186,6 +206,8 @@ def test_staff_upload_is_imported_by_the_task_with_progress(client, tmp_path, se
     )
     assert job.percent == 100
     assert "FAILED record 2" in job.report
+    assert run_import_job(job_id=job.pk).finished_at == job.finished_at  # run once only
+    assert Record.objects.count() == 1
     assert Item.objects.get(barcode="LV300").library == library
     page = client.get(reverse("catalogue:import_detail", args=[job.pk]))
     assert "FAILED record 2" in page.content.decode()

@@ -14,12 +14,12 @@ from playwright.sync_api import Browser, sync_playwright
 from skaitykla.events import services
 from skaitykla.events.models import Registration
 from skaitykla.events.tokens import make_token
-from tests.browser.test_accessibility import (
+from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Tab,
-    _assert_accessible,
-    _open_tab,
+    assert_accessible,
+    open_tab,
 )
 from tests.events.factories import RoomFactory, TopicFactory, future_day, local
 from tests.factories import LibraryFactory, OpeningHoursFactory
@@ -47,7 +47,7 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def page_tab(chromium: Browser) -> Iterator[Tab]:
-    tab = _open_tab(chromium)
+    tab = open_tab(chromium)
     yield tab
     tab.page.context.close()
 
@@ -92,24 +92,24 @@ def test_full_session_waiting_list_then_promoted_when_someone_cancels(
     page = page_tab.page
     page.goto(live_server.url + "/events/")
     assert page.locator("h1").inner_text() == "Mokymai ir renginiai"
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
 
     page.get_by_role("link", name="Kaip ieškoti kataloge <b>").click()
     page.wait_for_url(f"{live_server.url}/events/{event.pk}/")
     assert page.locator("h1").inner_text() == "Kaip ieškoti kataloge <b>"
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
 
     page.get_by_label("Vardas ir pavardė").fill("Žydrūnė Šaltenytė")
     page.get_by_label("El. paštas").fill("zydrune@example.lt")
     page.get_by_role("button", name="Registruotis").click()
     page.wait_for_url(f"{live_server.url}/events/registration/**")
     assert page.locator("#registration-status").inner_text() == "Laukiančiųjų sąraše"
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
     mine = Registration.objects.get(email="zydrune@example.lt")
     assert mine.status == "waiting"
 
     # someone cancels (through their own cancel link, in another browser)
-    other = _open_tab(page.context.browser)  # type: ignore[arg-type]
+    other = open_tab(page.context.browser)  # type: ignore[arg-type]
     other.page.goto(live_server.url + f"/events/registration/{make_token(first.pk)}/")
     other.page.get_by_role("button", name="Atšaukti mano registraciją").click()
     other.page.wait_for_load_state()
@@ -118,23 +118,23 @@ def test_full_session_waiting_list_then_promoted_when_someone_cancels(
 
     page.reload()
     assert page.locator("#registration-status").inner_text() == "Pasiūlyta vieta"
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
     page.get_by_role("button", name="Patvirtinti vietą").click()
     page.wait_for_load_state()
     assert page.locator("#registration-status").inner_text() == "Patvirtinta"
     assert "Vieta Jūsų" in page.get_by_role("status").inner_text()
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
     mine.refresh_from_db()
     assert mine.status == "confirmed"
 
     # the other public pages (one browser test: each transactional test flushes the database)
     page.goto(live_server.url + f"/events/check-in/{session.pk}/")
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
     page.get_by_role("button", name="Pažymėti atvykimą").click()
     assert page.get_by_role("alert").is_visible()
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
     page.goto(live_server.url + f"/events/registration/{make_token(first.pk)}/feedback/")
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)
     page.goto(live_server.url + "/events/?date_from=bad")
     assert page.get_by_role("alert").is_visible()
-    _assert_accessible(page_tab, live_server.url)
+    assert_accessible(page_tab, live_server.url)

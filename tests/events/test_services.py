@@ -444,3 +444,34 @@ def test_the_periodic_jobs_are_registered_and_run():
     for name, task_path, _interval in PERIODIC:
         assert PERIODIC_JOBS[name].task_path == task_path
         assert import_string(task_path).call() == 0
+
+
+def test_a_registration_cancelled_after_the_list_was_loaded_is_not_checked_in():
+    start = timezone.now() - timedelta(minutes=10)
+    event, (session,) = event_with_session(start=start)
+    registration = _register(event, session, 1, now=start - timedelta(days=1))
+    stale = Registration.objects.get(pk=registration.pk)  # the trainer's list, still confirmed
+    services.cancel_registration(registration=registration)
+    with pytest.raises(CheckInError):
+        services.check_in(actor=None, session=session, registration=stale)
+    assert Attendance.objects.count() == 0
+
+
+def test_self_check_in_is_audited_as_the_registrant():
+    start = timezone.now() - timedelta(minutes=10)
+    event, (session,) = event_with_session(start=start)
+    registration = _register(event, session, 1, now=start - timedelta(days=1))
+    services.self_check_in(session=session, code=session.check_in_code, email=registration.email)
+    entry = AuditEntry.objects.get(action="event.checked_in")
+    assert (entry.actor_kind, entry.actor_id) == ("anonymous", "")
+
+
+def test_links_in_mails_sent_by_jobs_use_the_public_base_url(settings):
+    settings.PUBLIC_BASE_URL = "https://renginiai.example.lt"
+    event, (session,) = event_with_session()
+    registration = _register(event, session, 1)
+    links = services.registration_links(registration)
+    assert links["manage"].startswith("https://renginiai.example.lt/")
+    assert services.registration_links(registration, "http://desk.example/")["ics"].startswith(
+        "http://desk.example/events/"
+    )

@@ -2,52 +2,22 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default as default_policy
 
+import environ
 import pytest
-from aiosmtpd.controller import Controller
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from skaitykla.notifications.models import OutboxStatus, OutgoingEmail
 from skaitykla.notifications.services import deliver, queue_email, retry_due
+from tests.smtp_server import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[Inbox]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def _queue(**overrides: object) -> OutgoingEmail:
@@ -89,16 +59,17 @@ def test_deliver_sends_once_through_smtp(smtp):
     assert deliver(message_id=message.pk) == "skipped"
     assert len(smtp.envelopes) == 1
     assert smtp.envelopes[0].rcpt_tos == ["skaitytojas@example.invalid"]
-    assert (
-        "Ąčęėįšųūž".encode() in smtp.envelopes[0].content or b"=C4=84" in smtp.envelopes[0].content
-    )
+    parsed = message_from_bytes(smtp.envelopes[0].content, policy=default_policy)
+    html = parsed.get_body(("html",))
+    assert html is not None
+    assert html.get_content().strip() == "<p>Ąčęėįšųūž</p>"
     stored = OutgoingEmail.objects.get(pk=message.pk)
     assert (stored.status, stored.attempts, stored.last_error) == (OutboxStatus.SENT, 1, "")
 
 
 def test_smtp_down_means_retry_later_then_success(settings, smtp):
     port = settings.EMAIL_PORT
-    settings.EMAIL_PORT = _free_port()  # nothing listens there
+    settings.EMAIL_PORT = free_port()  # nothing listens there
     message = _queue()
     assert deliver(message_id=message.pk) == OutboxStatus.FAILED
     failed = OutgoingEmail.objects.get(pk=message.pk)
@@ -115,7 +86,7 @@ def test_smtp_down_means_retry_later_then_success(settings, smtp):
 
 def test_gives_up_after_the_last_attempt(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     message = _queue()
     for _ in range(6):
         OutgoingEmail.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
@@ -124,3 +95,25 @@ def test_gives_up_after_the_last_attempt(settings):
     stored = OutgoingEmail.objects.get(pk=message.pk)
     assert (stored.attempts, stored.next_attempt_at) == (6, None)
     assert deliver(message_id=message.pk) == "skipped"
+
+
+def test_email_url_settings_deliver_to_a_real_smtp_server(smtp, settings):
+    """What EMAIL_URL says (parsed as settings.py parses it) reaches the server."""
+    config = environ.Env.email_url_config(f"smtp://127.0.0.1:{settings.EMAIL_PORT}")
+    connection = get_connection(
+        backend=config["EMAIL_BACKEND"],
+        host=config["EMAIL_HOST"],
+        port=config["EMAIL_PORT"],
+        timeout=5,
+    )
+    sent = send_mail(
+        "Jūsų klausimas gautas",
+        "Atsakysime per 3 darbo dienas. Ąčęėįšųūž.",
+        "skaitykla@lnb.example",
+        ["skaitytojas@example.invalid"],
+        connection=connection,
+    )
+    assert sent == 1
+    assert [envelope.rcpt_tos for envelope in smtp.envelopes] == [["skaitytojas@example.invalid"]]
+    message = message_from_bytes(smtp.envelopes[0].content)
+    assert "Ąčęėįšųūž" in message.get_payload(decode=True).decode("utf-8")

@@ -12,12 +12,10 @@ import pytest
 
 from skaitykla.accounts.roles import DESK_LIBRARIAN, ensure_roles
 from skaitykla.patrons.models import Card, Reader, ReaderCategory
-from tests.browser.test_accessibility import (  # noqa: F401 - pytest fixtures
+from tests.browser_support import (
     PASSWORD,
-    Tab,
-    _assert_accessible,
-    _open_tab,
-    browser,
+    assert_accessible,
+    open_tab,
 )
 from tests.factories import LibraryFactory, ReadingRoomFactory, StaffUserFactory
 
@@ -42,14 +40,14 @@ def setup():
     return library
 
 
-def test_register_verify_login_download_and_change_pin(browser, live_server, setup, tmp_path):  # noqa: F811
+def test_register_verify_login_download_and_change_pin(browser, live_server, setup, tmp_path):
     base = live_server.url
     # 1. Online pre-registration (public, Lithuanian).
-    visitor = _open_tab(browser)
+    visitor = open_tab(browser)
     page = visitor.page
     page.goto(base + "/register/")
     assert page.locator("h1").inner_text() == "Registruotis skaitytoju"
-    _assert_accessible(visitor, base)
+    assert_accessible(visitor, base)
     page.get_by_label("Vardas:", exact=True).fill("Žemyna")
     page.get_by_label("Pavardė:", exact=True).fill("Šimkutė")
     page.get_by_label("Gimimo data:", exact=True).fill("1994-04-18")
@@ -62,19 +60,19 @@ def test_register_verify_login_download_and_change_pin(browser, live_server, set
     page.get_by_role("button", name="Siųsti registraciją").click()
     assert page.get_by_role("alert").is_visible()
     assert "PIN kodai nesutampa." in page.content()
-    _assert_accessible(visitor, base)
+    assert_accessible(visitor, base)
     page.get_by_label("Sugalvokite PIN kodą:", exact=True).fill(PIN)
     page.get_by_label("Pakartokite PIN kodą:", exact=True).fill(PIN)
     page.get_by_role("button", name="Siųsti registraciją").click()
     page.wait_for_url(base + "/register/done/")
     assert page.locator("h1").inner_text() == "Registracija gauta"
-    _assert_accessible(visitor, base)
+    assert_accessible(visitor, base)
     reader = Reader.objects.get(last_name="Šimkutė")
     assert reader.status == "pending"
     visitor.page.context.close()
 
     # 2. The librarian verifies the identity at the desk and issues a card.
-    desk = _open_tab(browser)
+    desk = open_tab(browser)
     page = desk.page
     page.goto(base + "/staff/login/")
     page.get_by_label("Vartotojo vardas").fill("jonas")
@@ -82,34 +80,34 @@ def test_register_verify_login_download_and_change_pin(browser, live_server, set
     page.get_by_role("button", name="Prisijungti").click()
     page.wait_for_url(base + "/staff/")
     page.goto(base + "/staff/readers/?q=simkute")
-    _assert_accessible(desk, base)
+    assert_accessible(desk, base)
     page.get_by_role("link", name="Šimkutė, Žemyna").click()
     page.wait_for_url(f"{base}/staff/readers/{reader.pk}/")
-    _assert_accessible(desk, base)
+    assert_accessible(desk, base)
     page.get_by_label("Pateiktas asmens dokumentas:", exact=True).select_option("id_card")
     page.get_by_label("Pažymėjimo numeris:", exact=True).fill(CARD)
     page.get_by_role("button", name="Patvirtinti").click()
     page.wait_for_url(f"{base}/staff/readers/{reader.pk}/")
     assert f"Pažymėjimas {CARD} galioja." in page.get_by_role("status").inner_text()
-    _assert_accessible(desk, base)
+    assert_accessible(desk, base)
     assert Card.objects.get(reader=reader).barcode == CARD
     desk.page.context.close()
 
     # 3. The reader logs in, downloads their data and changes the PIN.
-    me = _open_tab(browser)
+    me = open_tab(browser)
     page = me.page
     page.goto(base + "/reader/login/")
-    _assert_accessible(me, base)
+    assert_accessible(me, base)
     page.get_by_label("Pažymėjimo numeris:", exact=True).fill(CARD.lower())
     page.get_by_label("PIN kodas:", exact=True).fill(PIN)
     page.get_by_role("button", name="Prisijungti").click()
     page.wait_for_url(base + "/reader/")
     assert page.locator("h1").inner_text() == "Mano paskyra"
-    _assert_accessible(me, base)
+    assert_accessible(me, base)
 
     page.get_by_role("link", name="Mano duomenys").click()
     page.wait_for_url(base + "/reader/data/")
-    _assert_accessible(me, base)
+    assert_accessible(me, base)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Atsisiųsti mano duomenis (JSON)").click()
     target = tmp_path / "data.json"
@@ -119,14 +117,14 @@ def test_register_verify_login_download_and_change_pin(browser, live_server, set
     assert data["tables"]["patrons.card.reader"][0]["barcode"] == CARD
 
     page.goto(base + "/reader/pin/")
-    _assert_accessible(me, base)
+    assert_accessible(me, base)
     page.get_by_label("Dabartinis PIN kodas:", exact=True).fill(PIN)
     page.get_by_label("Naujas PIN kodas:", exact=True).fill(NEW_PIN)
     page.get_by_label("Pakartokite naują PIN kodą:", exact=True).fill(NEW_PIN)
     page.get_by_role("button", name="Keisti PIN kodą").click()
     page.wait_for_url(base + "/reader/")
     assert "Jūsų PIN kodas pakeistas." in page.get_by_role("status").inner_text()
-    _assert_accessible(me, base)
+    assert_accessible(me, base)
 
     page.get_by_role("button", name="Atsijungti").click()
     page.wait_for_url(base + "/reader/login/")

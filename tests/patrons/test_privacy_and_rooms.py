@@ -156,6 +156,18 @@ def test_room_needing_permission_denies_then_allows(librarian, library, adult, r
     assert ServiceFact.objects.filter(kind="visit").count() == 1
 
 
+def test_a_lost_card_does_not_open_a_room(librarian, library, adult, rare_room):
+    reader, lost = reader_with_card(home_library=library, category=adult)
+    services.set_room_permission(reader=reader, room=rare_room, actor=librarian, allowed=True)
+    new = services.replace_card(
+        reader=reader, actor=librarian, library=library, barcode="NEW0001", lost=True
+    )
+    denied = services.scan_room_entry(room=rare_room, reader=reader, actor=librarian, card=lost)
+    assert (denied.outcome, denied.denial_code) == (VisitOutcome.DENIED, "card_not_active")
+    allowed = services.scan_room_entry(room=rare_room, reader=reader, actor=librarian, card=new)
+    assert allowed.outcome == VisitOutcome.ALLOWED
+
+
 def test_rare_room_seats_two(librarian, library, adult, rare_room):
     readers = []
     for _n in range(3):

@@ -23,7 +23,13 @@ from skaitykla.patrons.errors import (
     LoginThrottledError,
     ReaderStateError,
 )
-from skaitykla.patrons.models import Card, Consent, IdentityVerification, Reader
+from skaitykla.patrons.models import (
+    Card,
+    Consent,
+    IdentityVerification,
+    Reader,
+    ReaderLoginFailure,
+)
 from tests.patrons.factories import TEST_PIN, CardFactory, ReaderFactory, reader_with_card
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +241,24 @@ def test_replace_card_marks_old_and_keeps_one_active(librarian, library, adult):
     assert Card.objects.filter(reader=reader, state=CardState.ACTIVE).count() == 1
 
 
+def test_hand_out_card_issues_or_replaces(librarian, library, adult):
+    reader = ReaderFactory(home_library=library, category=adult)
+    first = services.hand_out_card(
+        reader=reader, actor=librarian, library=library, barcode="NEW0001"
+    )
+    second = services.hand_out_card(
+        reader=reader, actor=librarian, library=library, barcode="NEW0002", lost=True
+    )
+    first.refresh_from_db()
+    assert (first.state, first.replaced_by) == (CardState.LOST, second)
+    assert list(Card.objects.filter(reader=reader, state=CardState.ACTIVE)) == [second]
+    assert list(
+        AuditEntry.objects.filter(action__startswith="patrons.card.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["patrons.card.issued", "patrons.card.replaced"]
+
+
 def test_renew_card_extends_by_category_validity(librarian, library, adult):
     reader, card = reader_with_card(home_library=library, category=adult)
     card.valid_until = date(2020, 1, 1)
@@ -303,6 +327,29 @@ def test_login_throttle_is_counted_in_the_database(library, adult):
         services.authenticate_reader(card_number=f" {card.barcode.lower()} ", pin=TEST_PIN)
     assert services.prune_login_failures(now=timezone.now() + timedelta(hours=1)) == 5
     assert services.authenticate_reader(card_number=card.barcode, pin=TEST_PIN) == reader
+
+
+def test_login_failures_store_no_client_address_and_throttle_by_it(library, adult):
+    reader, card = reader_with_card(home_library=library, category=adult)
+    for attempt in range(20):  # the per-address limit: four times the per-card limit of 5
+        with pytest.raises(InvalidPinError):
+            services.authenticate_reader(
+                card_number=f"NX{attempt}", pin="0000", ip_address="203.0.113.7"
+            )
+    stored = list(ReaderLoginFailure.objects.values_list("key", "client_key"))
+    assert len(stored) == 20
+    assert len({client_key for _key, client_key in stored}) == 1
+    assert not any("203.0.113" in value for row in stored for value in row)
+    with pytest.raises(LoginThrottledError):
+        services.authenticate_reader(
+            card_number=card.barcode, pin=TEST_PIN, ip_address="203.0.113.7"
+        )
+    assert (
+        services.authenticate_reader(
+            card_number=card.barcode, pin=TEST_PIN, ip_address="203.0.113.8"
+        )
+        == reader
+    )
 
 
 def test_lost_card_cannot_log_in(library, adult):

@@ -56,6 +56,24 @@ def test_settings_pages(client, head, librarian, adult):
     assert ReaderCategory.objects.get(code="honorary2").loan_limit == 40
 
 
+def test_category_page_moves_the_online_default(client, head, adult):
+    client.force_login(head)
+    response = client.post(
+        reverse("patrons:staff_category_new"),
+        {
+            "code": "student2",
+            "name": "Studentas",
+            "loan_limit": 15,
+            "is_default": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    adult.refresh_from_db()
+    assert not adult.is_default
+    assert selectors.default_category() == ReaderCategory.objects.get(code="student2")
+
+
 def test_no_pin_or_card_number_in_logs(client, library, adult, caplog):
     canary_card = "CANARY0001"
     _reader, _card = reader_with_card(home_library=library, category=adult, barcode=canary_card)

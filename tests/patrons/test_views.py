@@ -125,6 +125,32 @@ def test_desk_duplicate_card_is_a_form_error(desk, library, adult):
     assert Reader.objects.count() == 1
 
 
+def test_desk_registers_a_minor_with_the_guardians_card(desk, library, adult):
+    guardian, card = reader_with_card(home_library=library, category=adult)
+    child = {
+        "first_name": "Vaikas",
+        "last_name": "Mažasis",
+        "birth_date": (timezone.localdate() - timedelta(days=365 * 10)).isoformat(),
+        "preferred_language": "lt",
+        "category": adult.pk,
+        "document_type": "birth_certificate",
+        "card_barcode": "LNB77",
+        "guardian_consent": "on",
+        "loan_history": "after_days",
+        "registration_channel": "desk",
+    }
+    response = desk.post(reverse("patrons:staff_create"), {**child, "guardian_card": "NOPE"})
+    assert response.status_code == 200
+    assert "Nė vienas galiojantis skaitytojas neturi šio pažymėjimo numerio." in (
+        response.content.decode()
+    )
+    response = desk.post(
+        reverse("patrons:staff_create"), {**child, "guardian_card": f" {card.barcode.lower()} "}
+    )
+    assert response.status_code == 302
+    assert Reader.objects.get(first_name="Vaikas").guardian == guardian
+
+
 def test_verify_block_and_lift_from_detail(desk, library, adult):
     pending = ReaderFactory(home_library=library, category=adult, status=ReaderStatus.PENDING)
     response = desk.post(
@@ -251,6 +277,26 @@ def test_wrong_pin_and_throttle(client, library, adult):
         assert response.status_code == 200
     response = reader_login(client, card)
     assert response.status_code == 429
+
+
+def test_login_throttle_counts_the_client_behind_a_trusted_proxy(client, library, adult, settings):
+    settings.PROXY_COUNT = 1
+    _reader, card = reader_with_card(home_library=library, category=adult)
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    url = reverse("patrons:reader_login")
+    for attempt in range(20):
+        client.post(
+            url,
+            {"card_number": f"NX{attempt}", "pin": "0000"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+            **proxy,
+        )
+    login = {"card_number": card.barcode, "pin": TEST_PIN}
+    refused = client.post(url, login, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert refused.status_code == 429
+    # Another client behind the same proxy is not locked out with it.
+    other = client.post(url, login, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy)
+    assert other.status_code == 302
 
 
 def test_reader_edits_contact_and_changes_pin(client, library, adult):

@@ -300,3 +300,35 @@ def test_working_days_fall_back_to_weekdays_without_hours():
     assert question.deadline == date(2026, 7, 8)
     assert isinstance(question, Question)
     assert timedelta(days=0) == timedelta()
+
+
+def test_a_pause_keeps_its_working_days_in_a_library_without_hours(librarian):
+    from tests.factories import LibraryFactory
+
+    bare = LibraryFactory()
+    question = ask(bare, now=at(2026, 7, 3))  # Friday; due Wednesday 8 July (weekdays)
+    assert question.deadline == date(2026, 7, 8)
+    services.ask_reader(
+        question_id=question.pk, user=librarian, message="Kurio laikotarpio?", now=at(2026, 7, 6)
+    )
+    question.refresh_from_db()
+    assert question.remaining_days == 2
+    services.reply_as_reader(token=str(question.token), text="XIX a.", now=at(2026, 7, 13))
+    question.refresh_from_db()
+    assert question.deadline == date(2026, 7, 15)
+
+
+def test_reminders_read_each_library_policy_once(library):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run_for(questions: int) -> int:
+        Question.objects.all().delete()
+        for number in range(questions):
+            ask(library, now=at(2026, 7, 3), ip=f"192.0.2.{20 + number}")
+        Question.objects.update(reminded_for=None, deadline=date(2026, 7, 30))  # none due soon
+        with CaptureQueriesContext(connection) as queries:
+            assert services.send_deadline_reminders(now=at(2026, 7, 6)) == 0
+        return len(queries)
+
+    assert run_for(6) == run_for(2)

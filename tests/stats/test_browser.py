@@ -10,12 +10,10 @@ import pytest
 
 from skaitykla.accounts.roles import ANALYST
 from skaitykla.stats.services import refresh_rollups
-from tests.browser.test_accessibility import (  # noqa: F401 - fixtures
+from tests.browser_support import (
     PASSWORD,
     Tab,
-    _assert_accessible,
-    browser,
-    tab,
+    assert_accessible,
 )
 from tests.factories import StaffUserFactory
 from tests.stats.conftest import World
@@ -24,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_analyst_changes_the_period_and_downloads_a_csv(
-    tab: Tab,  # noqa: F811
+    tab: Tab,
     live_server,
     world: World,
 ) -> None:
@@ -43,7 +41,7 @@ def test_analyst_changes_the_period_and_downloads_a_csv(
     assert response is not None
     assert response.status == 200
     assert page.locator("h1").inner_text() == "Paslaugų statistika"
-    _assert_accessible(tab, live_server.url)
+    assert_accessible(tab, live_server.url)
 
     page.get_by_label("Nuo").fill("2025-01-01")
     page.get_by_label("Iki").fill("2025-12-31")
@@ -53,7 +51,7 @@ def test_analyst_changes_the_period_and_downloads_a_csv(
     visits = summary.locator("tr", has=page.locator("th", has_text="Fiziniai apsilankymai"))
     assert visits.locator("td").nth(1).inner_text() == "7"
     assert page.locator("svg.stats-chart").count() == 2
-    _assert_accessible(tab, live_server.url)
+    assert_accessible(tab, live_server.url)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Statistiniai rodikliai (CSV)").click()

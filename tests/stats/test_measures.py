@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from skaitykla.stats.definitions import ALL_MEASURES, INDICATORS, MEASURES, SOURCE_KINDS
+from skaitykla.stats.definitions import INDICATORS, MEASURES, SOURCE_KINDS
+from skaitykla.stats.definitions import MEASURES_BY_CODE as ALL_MEASURES
 from skaitykla.stats.selectors import (
     Filters,
     Period,

@@ -284,3 +284,47 @@ def test_exports_of_an_empty_period(analyst: Client, places: World) -> None:
         assert response.status_code == 200
     national = analyst.get(reverse("stats:national", args=["csv"]), {"year": 2023})
     assert national.status_code == 200
+
+
+def test_the_dashboard_computes_each_number_once(
+    analyst: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skaitykla.stats import selectors
+
+    calls: dict[str, int] = {"sums": 0, "distributions": 0}
+    sums, distribution = selectors._sums, selectors.value_distribution
+
+    def counted_sums(*args: object, **kwargs: object) -> object:
+        calls["sums"] += 1
+        return sums(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_distribution(*args: object, **kwargs: object) -> object:
+        calls["distributions"] += 1
+        return distribution(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selectors, "_sums", counted_sums)
+    monkeypatch.setattr(selectors, "value_distribution", counted_distribution)
+    response = analyst.get(reverse("stats:dashboard"), {**YEAR_2025, "compare": "last_year"})
+    assert response.status_code == 200
+    # totals, breakdown and series for the period, totals and series for the comparison
+    assert calls["sums"] == 5
+    # the answer-time and retrieval-time distributions, once for each period
+    assert calls["distributions"] == 4
+
+
+def test_setting_figures_is_audited(analyst: Client, world: World) -> None:
+    from skaitykla.core.models import AuditEntry
+
+    analyst.post(
+        reverse("stats:settings"),
+        {
+            "which": "population",
+            "population-library": "LT-BR",
+            "population-year": 2026,
+            "population-population": 1234,
+        },
+    )
+    entry = AuditEntry.objects.get(action="stats.population_set", actor_kind="staff")
+    assert entry.actor_id
+    assert entry.detail == {"year": 2026}
+    assert entry.library_id == world.branch.pk

@@ -3,7 +3,12 @@
 from django.urls import path
 
 from skaitykla.accounts import api as accounts_api
+from skaitykla.catalogue import api as catalogue_api
 from skaitykla.core import api as core_api
+from skaitykla.events import api as events_api
+from skaitykla.patrons import api as patrons_api
+from skaitykla.reference import api as reference_api
+from skaitykla.stats import api as stats_api
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
@@ -17,8 +22,6 @@ urlpatterns = [
 ]
 
 # --- Catalogue (issue 4) ------------------------------------------------------------------------
-from skaitykla.catalogue import api as catalogue_api  # noqa: E402
-
 urlpatterns += [
     path("catalogue/search", catalogue_api.SearchView.as_view(), name="catalogue-search"),
     path(
@@ -40,8 +43,6 @@ urlpatterns += [
 ]
 
 # --- Readers (patrons) ---
-from skaitykla.patrons import api as patrons_api  # noqa: E402
-
 urlpatterns += [
     path("readers/", patrons_api.ReaderListView.as_view(), name="reader-list"),
     path("readers/me/", patrons_api.ReaderMeView.as_view(), name="reader-me"),
@@ -70,8 +71,6 @@ urlpatterns += [
 ]
 
 # --- Events (issue 8) ---
-from skaitykla.events import api as events_api  # noqa: E402
-
 urlpatterns += [
     path("events/", events_api.EventListView.as_view(), name="event-list"),
     path("events/<int:event_id>/", events_api.EventDetailView.as_view(), name="event-detail"),
@@ -103,16 +102,12 @@ urlpatterns += [
 ]
 
 # --- Statistics (issue 9) -----------------------------------------------------------------------
-from skaitykla.stats import api as stats_api  # noqa: E402
-
 urlpatterns += [
     path("stats/measures/", stats_api.MeasuresView.as_view(), name="stats-measures"),
     path("stats/indicators/", stats_api.IndicatorsView.as_view(), name="stats-indicators"),
 ]
 
 # --- Ask a Librarian, answer archive, desk log (issue 7) ---------------------------------------
-from skaitykla.reference import api as reference_api  # noqa: E402
-
 urlpatterns += [
     path("reference/answers/", reference_api.ArchiveSearchView.as_view(), name="reference-answers"),
     path(

@@ -16,17 +16,23 @@ from skaitykla.catalogue.choices import ItemStatus, LoanType, MaterialType
 from skaitykla.catalogue.errors import ItemNotFoundError, RecordNotFoundError
 from skaitykla.catalogue.marc.writers import to_iso2709, to_marcxml
 from skaitykla.catalogue.models import Item, Record
-from skaitykla.catalogue.search.backends import Filters
 from skaitykla.catalogue.selectors import (
     availability_for,
     find_library,
     find_reading_room,
     get_item,
-    get_public_library,
     get_record,
+    search_filters,
     search_records,
 )
-from skaitykla.catalogue.services import ItemChanges, add_item, change_item, record_search
+from skaitykla.catalogue.services import (
+    RECORD_FIELDS,
+    ItemChanges,
+    add_item,
+    change_item,
+    record_search,
+)
+from skaitykla.core.choices import Channel
 
 
 class SearchQuerySerializer(serializers.Serializer[dict[str, Any]]):
@@ -88,15 +94,13 @@ class SearchView(APIView):
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        library = find_library(params["library"]) if params.get("library") else None
-        room = find_reading_room(library, params.get("room", ""))
-        filters = Filters(
-            language=params.get("language", "").lower(),
+        filters = search_filters(
+            language=params.get("language", ""),
             year_from=params.get("year_from"),
             year_to=params.get("year_to"),
             material_type=params.get("material_type", ""),
-            library_id=library.pk if library else (-1 if params.get("library") else None),
-            reading_room_id=room.pk if room else (-1 if params.get("room") else None),
+            library_code=params.get("library", ""),
+            room_code=params.get("room", ""),
             available=params["available"],
         )
         result = search_records(params["q"], filters, page=params["page"])
@@ -104,9 +108,7 @@ class SearchView(APIView):
         if result.query.empty and params["q"].strip():
             message = "Please use more specific words."
         elif not result.query.empty:
-            record_search(
-                library=get_public_library(), query=params["q"], found=result.count, channel="web"
-            )
+            record_search(query=params["q"], found=result.count, channel=Channel.WEB)
         payload = {
             "count": result.count,
             "count_is_lower_bound": result.capped,
@@ -157,27 +159,10 @@ class ItemSerializer(serializers.ModelSerializer[Item]):
 class RecordSerializer(serializers.ModelSerializer[Record]):
     class Meta:
         model = Record
+        #: The fields an import writes, less the raw MARC and the local system numbers.
         fields = [
             "id",
-            "title",
-            "subtitle",
-            "responsibility",
-            "authors",
-            "publisher",
-            "place",
-            "year",
-            "language",
-            "isbns",
-            "issns",
-            "edition",
-            "series",
-            "subjects",
-            "udc",
-            "classification",
-            "material_type",
-            "control_number",
-            "control_source",
-            "record_format",
+            *(name for name in RECORD_FIELDS if name not in ("system_numbers", "marc")),
         ]
 
 

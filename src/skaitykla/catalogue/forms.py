@@ -11,7 +11,7 @@ from skaitykla.catalogue.choices import MaterialType
 from skaitykla.catalogue.marc.readers import FORMATS
 from skaitykla.catalogue.search.backends import Filters
 from skaitykla.catalogue.search.query import MAX_QUERY
-from skaitykla.catalogue.selectors import find_library, find_reading_room, list_filter_libraries
+from skaitykla.catalogue.selectors import list_filter_libraries, search_filters
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 
@@ -56,15 +56,13 @@ class SearchForm(forms.Form):
 
     def filters(self) -> Filters:
         data = self.cleaned_data
-        library = find_library(data["library"]) if data.get("library") else None
-        room = find_reading_room(library, data.get("room") or "")
-        return Filters(
-            language=(data.get("language") or "").lower(),
+        return search_filters(
+            language=data.get("language") or "",
             year_from=data.get("year_from"),
             year_to=data.get("year_to"),
             material_type=data.get("material_type") or "",
-            library_id=library.pk if library else (-1 if data.get("library") else None),
-            reading_room_id=room.pk if room else (-1 if data.get("room") else None),
+            library_code=data.get("library") or "",
+            room_code=data.get("room") or "",
             available=bool(data.get("available")),
         )
 

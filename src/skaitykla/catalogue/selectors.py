@@ -12,7 +12,12 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from skaitykla.catalogue.choices import AVAILABLE_STATUSES, LANGUAGE_NAMES, ItemStatus
+from skaitykla.catalogue.choices import (
+    AVAILABLE_STATUSES,
+    LANGUAGE_NAMES,
+    ItemStatus,
+    MaterialType,
+)
 from skaitykla.catalogue.errors import ItemNotFoundError, RecordNotFoundError
 from skaitykla.catalogue.models import ImportJob, Item, Record, SearchWord, normalise_barcode
 from skaitykla.catalogue.search import backends
@@ -34,6 +39,30 @@ def find_reading_room(library: Library | None, code: str) -> ReadingRoom | None:
     return ReadingRoom.objects.filter(library=library, code__iexact=code).first()
 
 
+def search_filters(
+    *,
+    language: str = "",
+    year_from: int | None = None,
+    year_to: int | None = None,
+    material_type: str = "",
+    library_code: str = "",
+    room_code: str = "",
+    available: bool = False,
+) -> Filters:
+    """The search filters for codes as typed: an unknown library or room matches nothing."""
+    library = find_library(library_code) if library_code else None
+    room = find_reading_room(library, room_code)
+    return Filters(
+        language=language.lower(),
+        year_from=year_from,
+        year_to=year_to,
+        material_type=material_type,
+        library_id=library.pk if library else (-1 if library_code else None),
+        reading_room_id=room.pk if room else (-1 if room_code else None),
+        available=available,
+    )
+
+
 def get_record(record_id: int) -> Record:
     try:
         return Record.objects.get(pk=record_id)
@@ -42,7 +71,7 @@ def get_record(record_id: int) -> Record:
 
 
 def list_items(*, record: Record | None = None) -> QuerySet[Item]:
-    queryset = Item.objects.select_related("library", "reading_room", "record")
+    queryset = Item.objects.select_related("library", "reading_room")
     if record is not None:
         queryset = queryset.filter(record=record)
     return queryset.order_by("library__code", "reading_room__code", "call_number", "barcode")
@@ -179,8 +208,6 @@ def _rows_for(
 
 def facets_for(record_ids: list[int]) -> dict[str, list[tuple[str, str, int]]]:
     """(value, label, count) per facet, over the candidate records: two queries, counted here."""
-    from skaitykla.catalogue.choices import MaterialType
-
     record_rows = _rows_for(
         "SELECT language, material_type, year FROM catalogue_record WHERE id = ANY(%s)",
         Record.objects.filter(pk__in=record_ids),
@@ -252,17 +279,17 @@ def suggest(query: ParsedQuery, *, limit: int = 3) -> list[str]:
         if len(word) < 3:
             replacements.append([word])
             continue
+        if SearchWord.objects.filter(word=word).exists():
+            replacements.append([word])
+            continue
         pool = list(
             SearchWord.objects.filter(word__startswith=word[:1])
             .exclude(word=word)
             .values_list("word", flat=True)[:20_000]
         )
         close = difflib.get_close_matches(word, pool, n=limit, cutoff=0.75)
-        if SearchWord.objects.filter(word=word).exists() or not close:
-            replacements.append([word])
-        else:
-            replacements.append(close)
-            changed = True
+        replacements.append(close or [word])
+        changed = changed or bool(close)
     if not changed:
         return []
     suggestions = []
@@ -272,20 +299,6 @@ def suggest(query: ParsedQuery, *, limit: int = 3) -> list[str]:
         if phrase not in suggestions:
             suggestions.append(phrase)
     return suggestions
-
-
-def get_public_library() -> Library | None:
-    """The library the public catalogue speaks for (``PORTAL_LIBRARY_CODE`` or the first
-    top-level one), to which search facts are counted."""
-    from django.conf import settings
-
-    libraries = Library.objects.filter(is_active=True)
-    code = getattr(settings, "PORTAL_LIBRARY_CODE", "")
-    if code:
-        configured = libraries.filter(code=code).first()
-        if configured is not None:
-            return configured
-    return libraries.filter(parent__isnull=True).order_by("code").first()
 
 
 def list_filter_libraries() -> QuerySet[Library]:

@@ -45,6 +45,7 @@ from skaitykla.catalogue.search.analyzer import words as analyzer_words
 from skaitykla.catalogue.search.documents import entry_fields, vocabulary
 from skaitykla.core.choices import ActorKind, Channel
 from skaitykla.core.models import Library, ReadingRoom
+from skaitykla.core.selectors import get_portal_library
 from skaitykla.core.services import record_audit, record_service_event
 
 BATCH_SIZE = 1000
@@ -399,7 +400,7 @@ def _write(pending: list[_Pending], summary: ImportSummary, places: _Places) -> 
     summary.skipped += counts["skipped"]
     summary.items_created += items_created
     summary.items_updated += items_updated
-    transaction.on_commit(lambda: _index(changed))
+    transaction.on_commit(lambda: _index([(record.pk, bib) for record, bib in changed]))
 
 
 def _loan_type(data: ItemData, room: ReadingRoom | None) -> str:
@@ -470,15 +471,15 @@ def _write_items(
     return len(new_items), len(changed)
 
 
-def _index(changed: list[tuple[Record, BibData]]) -> None:
-    """Write the search entries of records (after their transaction committed)."""
-    entries = []
+def _index(sources: list[tuple[int, BibData | Record]]) -> None:
+    """Replace the search entries of records, and add their words to the suggestion vocabulary
+    (after the transaction that changed the records committed)."""
+    entries = [SearchEntry(record_id=pk, **_entry_for(source)) for pk, source in sources]
     words: set[str] = set()
-    for record, bib in changed:
-        entries.append(SearchEntry(record_id=record.pk, **_entry_for(bib)))
-        words |= vocabulary(bib.title, bib.subtitle, *bib.authors)
+    for _pk, source in sources:
+        words |= vocabulary(source.title, source.subtitle, *source.authors)
     with transaction.atomic():
-        SearchEntry.objects.filter(record_id__in=[entry.record_id for entry in entries]).delete()
+        SearchEntry.objects.filter(record_id__in=[pk for pk, _source in sources]).delete()
         fast_insert(entries)
         SearchWord.objects.bulk_create(
             [SearchWord(word=word) for word in sorted(words)],
@@ -518,25 +519,13 @@ def reindex_records(*, record_ids: Iterable[int] | None = None) -> int:
     for record in queryset.defer("marc").iterator(chunk_size=BATCH_SIZE):
         batch.append(record)
         if len(batch) >= BATCH_SIZE:
-            done += _reindex(batch)
+            _index([(record.pk, record) for record in batch])
+            done += len(batch)
             batch = []
     if batch:
-        done += _reindex(batch)
+        _index([(record.pk, record) for record in batch])
+        done += len(batch)
     return done
-
-
-def _reindex(records: list[Record]) -> int:
-    entries = [SearchEntry(record_id=record.pk, **_entry_for(record)) for record in records]
-    words: set[str] = set()
-    for record in records:
-        words |= vocabulary(record.title, record.subtitle, *record.authors)
-    with transaction.atomic():
-        SearchEntry.objects.filter(record_id__in=[record.pk for record in records]).delete()
-        SearchEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
-        SearchWord.objects.bulk_create(
-            [SearchWord(word=word) for word in sorted(words)], ignore_conflicts=True
-        )
-    return len(entries)
 
 
 # --- Staff upload, processed in the background --------------------------------------------------
@@ -579,11 +568,13 @@ def start_marc_upload(
 
 def run_import_job(*, job_id: int) -> ImportJob:
     """Run a queued upload (called by the worker task); progress is saved after every batch."""
+    # Queued → running in one conditional UPDATE: of two workers given the same job, one runs it.
+    started = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    )
     job = ImportJob.objects.select_related("library", "started_by").get(pk=job_id)
-    if job.status != ImportStatus.QUEUED:
+    if not started:
         return job
-    job.status = ImportStatus.RUNNING
-    job.save(update_fields=["status"])
 
     def progress(summary: ImportSummary) -> None:
         ImportJob.objects.filter(pk=job_id).update(
@@ -723,15 +714,18 @@ def change_item(*, item: Item, changes: ItemChanges, staff_user: Any) -> Item:
 
 
 def record_search(
-    *, library: Library | None, query: str, found: int, channel: str = Channel.WEB
+    *, query: str, found: int, channel: str = Channel.WEB, library: Library | None = None
 ) -> None:
-    """Count a search; a zero-result search is also a demand signal for collection review,
-    kept with its words (folded, at most 60 characters) and never with who searched."""
+    """Count a search for ``library`` (by default the portal's); a zero-result search is also a
+    demand signal for collection review, kept with its words (folded, at most 60 characters) and
+    never with who searched. Both facts are written in one transaction."""
+    library = library or get_portal_library()
     if library is None:
         return
-    record_service_event(kind="search", library=library, channel=channel)
-    if found == 0:
-        words = " ".join(fold(word) for word in analyzer_words(query))[:60]
-        record_service_event(
-            kind="search_zero_result", library=library, channel=channel, category=words
-        )
+    with transaction.atomic():
+        record_service_event(kind="search", library=library, channel=channel)
+        if found == 0:
+            words = " ".join(fold(word) for word in analyzer_words(query))[:60]
+            record_service_event(
+                kind="search_zero_result", library=library, channel=channel, category=words
+            )

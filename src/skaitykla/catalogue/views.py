@@ -18,7 +18,6 @@ from skaitykla.catalogue.selectors import (
     PAGE_SIZE,
     availability_for,
     get_import_job,
-    get_public_library,
     get_record,
     list_import_jobs,
     search_records,
@@ -46,7 +45,7 @@ def search(request: HttpRequest) -> HttpResponse:
         result = search_records(form.query, form.filters(), page=form.cleaned_data.get("page") or 1)
         context.update(result=result, searched=True, first_number=(result.page - 1) * PAGE_SIZE + 1)
         if not result.query.empty:
-            record_search(library=get_public_library(), query=form.query, found=result.count)
+            record_search(query=form.query, found=result.count)
         base: dict[str, str] = {
             key: str(value) for key, value in request.GET.items() if key != "page" and value
         }

@@ -21,7 +21,6 @@ _FORBIDDEN_DETAIL_KEYS = frozenset(
         "pin",
         "card",
         "card_number",
-        "barcode_of_card",
         "name",
         "email",
         "phone",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from skaitykla.core.calendar import local_datetime
 from skaitykla.core.models import Library
 from skaitykla.core.timezones import library_zone
 from skaitykla.events import services
@@ -27,10 +28,6 @@ TOPICS = (
 
 def _next_weekday(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
-
-
-def _at(library: Library, day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=library_zone(library))
 
 
 def seed_events(*, library: Library, today: date | None = None) -> dict[str, int]:
@@ -104,7 +101,7 @@ def seed_events(*, library: Library, today: date | None = None) -> dict[str, int
             continue
         event = services.create_event(actor=None, library=library, data=data)
         for day, hour, hours, room, online in sessions:
-            starts = _at(library, day, hour)
+            starts = local_datetime(day, time(hour), library_zone(library))
             services.add_session(
                 actor=None,
                 event=event,

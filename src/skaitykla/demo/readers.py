@@ -32,7 +32,8 @@ from skaitykla.patrons.models import (
     ReaderCategory,
     RoomPermission,
 )
-from skaitykla.patrons.normalisation import fold, name_keys
+from skaitykla.patrons.normalisation import fold, search_keys
+from skaitykla.patrons.services import add_years
 
 DEMO_READER_COUNT = 300
 CARD_PREFIX = "LNB"
@@ -119,13 +120,6 @@ def _barcode(index: int, prefix: str = CARD_PREFIX) -> str:
     return f"{prefix}{index:07d}"
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def _person(rng: random.Random) -> tuple[str, str]:
     if rng.random() < 0.5:
         return rng.choice(MALE_FIRST), rng.choice(SURNAMES)[0]
@@ -147,7 +141,7 @@ def seed_readers(*, library: Library, libraries: list[Library]) -> dict[str, int
         first, last = _person(rng)
         is_minor = index % 25 == 0
         if is_minor:
-            born = _add_years(today, -rng.randint(7, 15)) - timedelta(days=rng.randint(1, 300))
+            born = add_years(today, -rng.randint(7, 15)) - timedelta(days=rng.randint(1, 300))
             category_code = "child"
         else:
             born = date(rng.randint(1940, 2006), rng.randint(1, 12), rng.randint(1, 28))
@@ -160,11 +154,12 @@ def seed_readers(*, library: Library, libraries: list[Library]) -> dict[str, int
         guardian = None
         if is_minor and adults:
             guardian = adults[3 - 1] if index == 25 else adults[rng.randrange(len(adults))]
+        email = f"{fold(first)}.{fold(last)}.{index}@skaitytojai.example".replace(" ", "")
         fields = {
             "first_name": first,
             "last_name": last,
             "birth_date": born,
-            "email": f"{fold(first)}.{fold(last)}.{index}@skaitytojai.example".replace(" ", ""),
+            "email": email,
             "phone": f"+3706{index:07d}",
             "address": f"{rng.choice(STREETS)} {rng.randint(1, 120)}, {rng.choice(CITIES)}",
             "category": categories[category_code],
@@ -176,9 +171,8 @@ def seed_readers(*, library: Library, libraries: list[Library]) -> dict[str, int
             "guardian": guardian,
             "guardian_consent_at": timezone.now() if guardian else None,
             "pin_hash": pins.get(barcode, ""),
+            **search_keys(first, last, email),
         }
-        fields["name_key"], fields["name_key_alt"] = name_keys(first, last)
-        fields["email_key"] = fold(str(fields["email"]))
         card = Card.objects.filter(barcode=barcode).select_related("reader").first()
         if card is None:
             reader = Reader.objects.create(**fields)
@@ -186,7 +180,7 @@ def seed_readers(*, library: Library, libraries: list[Library]) -> dict[str, int
                 reader=reader,
                 barcode=barcode,
                 issued_on=date(2024, 1, 2) + timedelta(days=index),
-                valid_until=_add_years(date(2024, 1, 2) + timedelta(days=index), 6),
+                valid_until=add_years(date(2024, 1, 2) + timedelta(days=index), 6),
                 library=home,
             )
             Consent.objects.create(reader=reader, kind=ConsentKind.PRIVACY_POLICY, value="2026-1")
@@ -236,21 +230,20 @@ def _special_cases(library: Library, rare: ReadingRoom | None, today: date) -> N
 def _pending(library: Library) -> None:
     adult = ReaderCategory.objects.get(code="adult")
     for first, last in (("Viltė", "Šalčiūtė"), ("Ąžuolas", "Čėsna")):
-        keys = name_keys(first, last)
-        if Reader.objects.filter(name_key=keys[0], status=ReaderStatus.PENDING).exists():
+        email = f"{fold(first)}@skaitytojai.example"
+        keys = search_keys(first, last, email)
+        if Reader.objects.filter(name_key=keys["name_key"], status=ReaderStatus.PENDING).exists():
             continue
         reader = Reader.objects.create(
             first_name=first,
             last_name=last,
             birth_date=date(1999, 9, 9),
-            email=f"{fold(first)}@skaitytojai.example",
+            email=email,
             category=adult,
             home_library=library,
             status=ReaderStatus.PENDING,
             registration_channel=RegistrationChannel.ONLINE,
-            name_key=keys[0],
-            name_key_alt=keys[1],
-            email_key=f"{fold(first)}@skaitytojai.example",
+            **keys,
         )
         Consent.objects.create(reader=reader, kind=ConsentKind.PRIVACY_POLICY, value="2026-1")
 
@@ -298,7 +291,6 @@ def build_readers(
             first = rng.choice(MALE_FIRST if male else FEMALE_FIRST)
             forms = rng.choices(surnames, weights=weights)[0]
             last = forms[0] if male else forms[1 if rng.random() < 0.6 else 2]
-            keys = name_keys(first, last)
             email = f"r{index}@scale.example"
             readers.append(
                 Reader(
@@ -311,9 +303,7 @@ def build_readers(
                     category=rng.choice(categories),
                     home_library=rng.choice(libraries),
                     status=ReaderStatus.ACTIVE,
-                    name_key=keys[0],
-                    name_key_alt=keys[1],
-                    email_key=email,
+                    **search_keys(first, last, email),
                 )
             )
         with transaction.atomic():

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from skaitykla.core.choices import AgeBand, Channel
 from skaitykla.core.models import Library, ServiceFact
+from skaitykla.core.timezones import library_zone
 from skaitykla.demo.catalogue import build_catalogue
 from skaitykla.demo.readers import build_readers
 
@@ -73,6 +74,7 @@ def build_facts(
     """Insert ``total`` facts spread over the last ``years`` years, deterministic for a seed."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     end = datetime(2026, 1, 1, tzinfo=UTC)
+    zones = {library.pk: library_zone(library) for library in libraries}
     span = int(timedelta(days=365 * years).total_seconds())
     channels = [c for c in Channel.values if c]
     age_bands = [a for a in AgeBand.values if a]
@@ -81,12 +83,14 @@ def build_facts(
         rows = []
         for _ in range(step):
             at = end - timedelta(seconds=rng.randrange(span))
+            kind = rng.choice(FACT_KINDS)
+            library = rng.choice(libraries)
             rows.append(
                 ServiceFact(
                     at=at,
-                    day=(at + timedelta(hours=2)).date(),
-                    kind=rng.choice(FACT_KINDS),
-                    library=rng.choice(libraries),
+                    day=at.astimezone(zones[library.pk]).date(),  # as record_service_event does
+                    kind=kind,
+                    library=library,
                     place=rng.choice(PLACES),
                     channel=rng.choice(channels),
                     reader_category=rng.choice(READER_CATEGORIES),

@@ -9,13 +9,14 @@ written one fact per event so the medians are real. Re-running replaces the same
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from skaitykla.core.calendar import local_datetime
 from skaitykla.core.models import Library, ReadingRoom, ServiceFact
+from skaitykla.core.timezones import library_zone
 from skaitykla.stats.services import refresh_rollups, set_collection_figures, set_population
 
 START = date(2024, 1, 1)  # a Monday
@@ -29,12 +30,8 @@ PROFILE = {
 }
 
 
-def _at(day: date, hour: int, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=zone)
-
-
 def _facts_for(library: Library, rooms: list[str], rng: random.Random) -> list[ServiceFact]:
-    zone = ZoneInfo(library.timezone or "Europe/Vilnius")
+    zone = library_zone(library)
     national = library.code == "LT-C1"
     scale = 1.0 if national else 0.35
     facts: list[ServiceFact] = []
@@ -43,7 +40,7 @@ def _facts_for(library: Library, rooms: list[str], rng: random.Random) -> list[S
         if quantity >= 1:
             facts.append(
                 ServiceFact(
-                    at=_at(day, 9 + rng.randrange(10), zone),
+                    at=local_datetime(day, time(9 + rng.randrange(10)), zone),
                     day=day,
                     kind=kind,
                     library=library,

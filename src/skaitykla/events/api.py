@@ -17,33 +17,30 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skaitykla.core.client_ip import client_ip
 from skaitykla.core.models import Library
-from skaitykla.core.rate_limit import allow
 from skaitykla.events import selectors, services
 from skaitykla.events.choices import Audience, EventKind, EventStatus, RegistrationMode
 from skaitykla.events.errors import EventNotFoundError
-from skaitykla.events.models import Event, Registration, Room, Session, Topic
-from skaitykla.events.views.public import PUBLIC_FORM_LIMIT, PUBLIC_FORM_WINDOW
+from skaitykla.events.models import Event, Registration, Session, Topic
+from skaitykla.events.views.public import within_public_limit
+
+
+def _staff_with(request: Request, permission: str) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and user.is_staff and user.has_perm(permission))
 
 
 def _has(permission: str) -> type[permissions.BasePermission]:
     class HasPermission(permissions.BasePermission):
         def has_permission(self, request: Request, view: Any) -> bool:
-            user = request.user
-            return bool(
-                user and user.is_authenticated and user.is_staff and user.has_perm(permission)
-            )
+            return _staff_with(request, permission)
 
     HasPermission.__name__ = f"Has_{permission.replace('.', '_')}"
     return HasPermission
 
 
 def _can_see_drafts(request: Request) -> bool:
-    user = request.user
-    return bool(
-        user and user.is_authenticated and user.is_staff and user.has_perm("events.view_event")
-    )
+    return _staff_with(request, "events.view_event")
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):
@@ -253,9 +250,11 @@ class SessionCreateView(APIView):
         data.is_valid(raise_exception=True)
         room = None
         if data.validated_data["room"]:
-            room = Room.objects.filter(
-                library=event.library, code=data.validated_data["room"]
-            ).first()
+            room = (
+                selectors.list_rooms(library=event.library)
+                .filter(code=data.validated_data["room"])
+                .first()
+            )
             if room is None:
                 raise NotFound(_("No such room."))
         session = services.add_session(
@@ -285,21 +284,19 @@ class RegistrationListView(generics.ListCreateAPIView[Registration]):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         event = _event(request, kwargs["event_id"])
         staff = request.user.is_authenticated and request.user.is_staff
-        if not staff and not allow(
-            scope="events.register",
-            key=client_ip(request),
-            limit=PUBLIC_FORM_LIMIT,
-            window=PUBLIC_FORM_WINDOW,
-        ):
+        if not staff and not within_public_limit(request, "events.register"):
             raise Throttled()
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         session = None
         if values.pop("session") is not None:
-            session = Session.objects.filter(pk=data.validated_data["session"], event=event).first()
-            if session is None:
-                raise NotFound(_("No such session."))
+            try:
+                session = selectors.get_session(
+                    session_id=data.validated_data["session"], event=event
+                )
+            except EventNotFoundError:
+                raise NotFound(_("No such session.")) from None
         registration = services.register(
             event=event,
             session=session,

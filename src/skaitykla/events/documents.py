@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import icalendar
-import matplotlib
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
+from skaitykla.core.pdf import new_document
 from skaitykla.core.timezones import library_zone
 from skaitykla.events.choices import SessionStatus
 from skaitykla.events.models import Event, Registration, Session
@@ -115,10 +113,6 @@ def atom_feed(
     return feed.writeString("utf-8").encode("utf-8")
 
 
-def _font_path() -> Path:
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-
-
 def certificate_pdf(
     registration: Registration, sessions: list[Session], *, issued: datetime | None = None
 ) -> bytes:
@@ -128,10 +122,9 @@ def certificate_pdf(
     zone = library_zone(event.library)
     issued = issued or timezone.now()
     hours = sum(session.hours for session in sessions)
-    pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title(_("Certificate of attendance"))
-    pdf.set_lang(registration.language or "lt")
-    pdf.add_font("DejaVu", "", str(_font_path()))
+    pdf = new_document(
+        title=str(_("Certificate of attendance")), language=registration.language or "lt"
+    )
     pdf.add_page()
     pdf.set_font("DejaVu", size=12)
     pdf.cell(0, 10, event.library.name, align="C", new_x="LMARGIN", new_y="NEXT")

@@ -59,7 +59,3 @@ class CheckInError(DomainError):
 
 class FeedbackError(DomainError):
     code = "feedback_refused"
-
-
-class NotAttendedError(DomainError):
-    code = "not_attended"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library
-from skaitykla.events.choices import Audience, EventKind, RegistrationMode
+from skaitykla.events.choices import Audience, EventKind, EventStatus, RegistrationMode
 from skaitykla.events.models import LIKERT_QUESTIONS, Event, Room, Session, Topic
 from skaitykla.events.services import EventData
 
@@ -153,7 +153,7 @@ class EventForm(forms.Form):
             online_link=data["online_link"],
             registration_opens_at=data["registration_opens_at"],
             registration_closes_at=data["registration_closes_at"],
-            status="published" if data["publish"] else "draft",
+            status=EventStatus.PUBLISHED if data["publish"] else EventStatus.DRAFT,
         )
 
 

@@ -303,10 +303,6 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return f"{self.event} #{self.pk}"
 
-    @property
-    def is_guest(self) -> bool:
-        return self.reader_id is None
-
 
 class Attendance(models.Model):
     """Someone was there: one row per registration and session."""

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from skaitykla.core.models import Library
 from skaitykla.events.choices import (
-    ACTIVE_STATUSES,
     SEAT_STATUSES,
     EventStatus,
     RegistrationStatus,
@@ -216,10 +215,6 @@ def list_registrations(*, event: Event, session: Session | None = None) -> Query
     if session is not None:
         queryset = queryset.filter(Q(session=session) | Q(session__isnull=True))
     return queryset.order_by("created_at", "pk")
-
-
-def active_registrations(*, event: Event, session: Session | None = None) -> QuerySet[Registration]:
-    return list_registrations(event=event, session=session).filter(status__in=ACTIVE_STATUSES)
 
 
 def checked_in_ids(*, session: Session) -> set[int]:

@@ -26,6 +26,7 @@ from skaitykla.core.calendar import LibraryCalendar
 from skaitykla.core.choices import ActorKind, Channel
 from skaitykla.core.models import Library
 from skaitykla.core.services import record_audit, record_service_event
+from skaitykla.core.timezones import library_zone
 from skaitykla.events import selectors
 from skaitykla.events.choices import (
     ACTIVE_STATUSES,
@@ -82,6 +83,13 @@ def _actor(actor: User | None, reader: Reader | None = None) -> tuple[str, objec
     return ActorKind.ANONYMOUS, ""
 
 
+def _registrant_actor(registration: Registration) -> tuple[str, object]:
+    """The registrant acting through their own link (a reader, or an anonymous guest)."""
+    if registration.reader_id:
+        return ActorKind.READER, registration.reader_id
+    return ActorKind.ANONYMOUS, ""
+
+
 def _audit(
     action: str,
     *,
@@ -103,9 +111,7 @@ def _audit(
 
 
 def _site_url(base_url: str = "") -> str:
-    return (base_url or getattr(settings, "PUBLIC_BASE_URL", "") or "http://localhost:8000").rstrip(
-        "/"
-    )
+    return (base_url or settings.PUBLIC_BASE_URL).rstrip("/")
 
 
 def registration_links(registration: Registration, base_url: str = "") -> dict[str, str]:
@@ -350,19 +356,33 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _check_registrant(name: str, email: str, head_count: int, event: Event) -> tuple[str, str]:
-    name = " ".join(str(name or "").split())
+def _one_line(text: str) -> str:
+    """The text on one line with runs of white space folded."""
+    return " ".join(str(text or "").split())
+
+
+def _checked_email(email: str) -> str:
+    """The address stripped; refused when it is given but not valid."""
     email = str(email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidRegistrantError(
+                _("Enter a valid e-mail address."), field="email"
+            ) from None
+    return email
+
+
+def _check_registrant(name: str, email: str, head_count: int, event: Event) -> tuple[str, str]:
+    name = _one_line(name)
     if not name:
         raise InvalidRegistrantError(_("Enter your name."), field="name")
     if len(name) > 200:
         raise InvalidRegistrantError(_("The name is too long."), field="name")
+    email = _checked_email(email)
     if not email:
         raise InvalidRegistrantError(_("Enter your e-mail address."), field="email")
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidRegistrantError(_("Enter a valid e-mail address."), field="email") from None
     if isinstance(head_count, bool) or not isinstance(head_count, int) or head_count < 1:
         raise InvalidRegistrantError(
             _("The number of people must be at least 1."), field="head_count"
@@ -514,10 +534,7 @@ def cancel_registration(
         registration.cancelled_at = now
         registration.offer_expires_at = None
         registration.save(update_fields=["status", "cancelled_at", "offer_expires_at"])
-        kind, actor_id = _actor(actor)
-        if actor is None:
-            kind = ActorKind.READER if registration.reader_id else ActorKind.ANONYMOUS
-            actor_id = registration.reader_id or ""
+        kind, actor_id = _actor(actor) if actor is not None else _registrant_actor(registration)
         _audit(
             "event.registration_cancelled",
             obj=registration,
@@ -546,12 +563,13 @@ def accept_offer(
         registration.status = RegistrationStatus.CONFIRMED
         registration.offer_expires_at = None
         registration.save(update_fields=["status", "offer_expires_at"])
+        kind, actor_id = _registrant_actor(registration)
         _audit(
             "event.offer_accepted",
             obj=registration,
             library=event.library,
-            actor_kind=ActorKind.READER if registration.reader_id else ActorKind.ANONYMOUS,
-            actor_id=registration.reader_id or "",
+            actor_kind=kind,
+            actor_id=actor_id,
         )
         _mail(registration, "confirmed", base_url=base_url)
     return registration
@@ -659,7 +677,7 @@ def message_registrants(
     session: Session | None = None,
 ) -> int:
     """E-mail everyone holding a seat (and the waiting list when asked); returns how many."""
-    subject = " ".join(str(subject or "").split())
+    subject = _one_line(subject)
     body = str(body or "").strip()
     if not subject or not body:
         raise InvalidEventError(_("Write a subject and a message."))
@@ -735,6 +753,26 @@ def send_reminders(*, now: datetime | None = None, base_url: str = "") -> int:
 # --- Attendance ---------------------------------------------------------------------------------
 
 
+def _lock_session(session: Session) -> Session:
+    """Lock the session row (check-ins to it serialise) and return a fresh copy."""
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("event__library")
+        .get(pk=session.pk)
+    )
+
+
+def _confirmed_registration(session: Session, **match: object) -> Registration | None:
+    """The confirmed registration of the session's capacity unit that matches ``match``, locked
+    (a course's registrations are cancelled under the event's lock, not the session's)."""
+    return (
+        selectors.unit_registrations(event=session.event, session=session)
+        .filter(status=RegistrationStatus.CONFIRMED, **match)
+        .select_for_update(of=("self",))
+        .first()
+    )
+
+
 def _check_in(
     *,
     session: Session,
@@ -757,9 +795,7 @@ def _check_in(
         defaults={"method": method, "head_count": head_count or registration.head_count},
     )
     if created:
-        kind, actor_id = _actor(actor)
-        if actor is None:
-            kind = ActorKind.READER if registration.reader_id else ActorKind.ANONYMOUS
+        kind, actor_id = _actor(actor) if actor is not None else _registrant_actor(registration)
         _audit(
             "event.checked_in",
             obj=attendance,
@@ -782,11 +818,8 @@ def check_in(
     if head_count is not None and (head_count < 1 or head_count > registration.head_count):
         raise CheckInError(_("The number present must be between 1 and the number booked."))
     with transaction.atomic():
-        session = (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("event__library")
-            .get(pk=session.pk)
-        )
+        session = _lock_session(session)
+        registration = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
         return _check_in(
             session=session,
             registration=registration,
@@ -803,16 +836,8 @@ def check_in_by_card(*, actor: User | None, session: Session, card_number: str) 
     if card is None:
         raise CheckInError(_("Unknown card."))
     with transaction.atomic():
-        session = (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("event__library")
-            .get(pk=session.pk)
-        )
-        registration = (
-            selectors.unit_registrations(event=session.event, session=session)
-            .filter(reader_id=card.reader_id, status=RegistrationStatus.CONFIRMED)
-            .first()
-        )
+        session = _lock_session(session)
+        registration = _confirmed_registration(session, reader_id=card.reader_id)
         if registration is None:
             raise CheckInError(_("This reader is not registered; add them as a walk-in."))
         return _check_in(
@@ -832,17 +857,9 @@ def self_check_in(
     ):
         raise CheckInError(_("Self check-in is open only around the session's time."))
     with transaction.atomic():
-        session = (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("event__library")
-            .get(pk=session.pk)
-        )
-        registration = (
-            selectors.unit_registrations(event=session.event, session=session)
-            .filter(
-                email_key=_normalise_email(str(email or "")), status=RegistrationStatus.CONFIRMED
-            )
-            .first()
+        session = _lock_session(session)
+        registration = _confirmed_registration(
+            session, email_key=_normalise_email(str(email or ""))
         )
         if registration is None:
             raise CheckInError(_("No confirmed registration with this e-mail address."))
@@ -855,27 +872,16 @@ def add_walk_in(
     *, actor: User | None, session: Session, name: str, email: str = "", head_count: int = 1
 ) -> Attendance:
     """Someone came without registering: a registration and an attendance at once."""
-    name = " ".join(str(name or "").split())
+    name = _one_line(name)
     if not name:
         raise InvalidRegistrantError(_("Enter the name."), field="name")
-    email = str(email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidRegistrantError(
-                _("Enter a valid e-mail address."), field="email"
-            ) from None
+    email = _checked_email(email)
     if head_count < 1 or head_count > 500:
         raise InvalidRegistrantError(
             _("The number of people must be at least 1."), field="head_count"
         )
     with transaction.atomic():
-        session = (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("event__library")
-            .get(pk=session.pk)
-        )
+        session = _lock_session(session)
         event = session.event
         if (
             email
@@ -884,17 +890,23 @@ def add_walk_in(
             .exists()
         ):
             raise DuplicateRegistrationError(_("This person is already registered."))
-        registration = Registration.objects.create(
-            event=event,
-            session=None if event.is_course else session,
-            kind=RegistrationKind.WALK_IN,
-            name=name[:200],
-            email=email,
-            email_key=_normalise_email(email),
-            head_count=head_count,
-            language=event.language,
-            status=RegistrationStatus.CONFIRMED,
-        )
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    event=event,
+                    session=None if event.is_course else session,
+                    kind=RegistrationKind.WALK_IN,
+                    name=name[:200],
+                    email=email,
+                    email_key=_normalise_email(email),
+                    head_count=head_count,
+                    language=event.language,
+                    status=RegistrationStatus.CONFIRMED,
+                )
+        except IntegrityError:
+            # a course's walk-ins lock one session each; the constraint catches the same person
+            # added at two sessions at once
+            raise DuplicateRegistrationError(_("This person is already registered.")) from None
         return _check_in(
             session=session, registration=registration, method=CheckInMethod.WALK_IN, actor=actor
         )
@@ -938,38 +950,23 @@ def complete_session(
         channel = (
             Channel.VIRTUAL if session.is_online and session.room is None else Channel.IN_PERSON
         )
-        place = session.room.code if session.room else ""
-        record_service_event(
-            kind="event_session_held",
-            library=event.library,
-            place=place,
-            channel=channel,
-            category=event.audience,
-            quantity=1,
-            value=session.hours,
-            at=session.starts_at,
+        facts = (
+            ("event_session_held", 1, session.hours),
+            ("event_attendance", attendees, session.hours),
+            ("event_no_show", no_shows, None),
         )
-        if attendees:
-            record_service_event(
-                kind="event_attendance",
-                library=event.library,
-                place=place,
-                channel=channel,
-                category=event.audience,
-                quantity=attendees,
-                value=session.hours,
-                at=session.starts_at,
-            )
-        if no_shows:
-            record_service_event(
-                kind="event_no_show",
-                library=event.library,
-                place=place,
-                channel=channel,
-                category=event.audience,
-                quantity=no_shows,
-                at=session.starts_at,
-            )
+        for fact_kind, quantity, value in facts:
+            if quantity:
+                record_service_event(
+                    kind=fact_kind,
+                    library=event.library,
+                    place=session.room.code if session.room else "",
+                    channel=channel,
+                    category=event.audience,
+                    quantity=quantity,
+                    value=value,
+                    at=session.starts_at,
+                )
         kind, actor_id = _actor(actor)
         _audit(
             "event.session_held",
@@ -1045,12 +1042,13 @@ def submit_feedback(
             recommend=recommend,
             comment=str(comment or "").strip()[:2000],
         )
+        kind, actor_id = _registrant_actor(registration)
         _audit(
             "event.feedback",
             obj=feedback,
             library=registration.event.library,
-            actor_kind=ActorKind.READER if registration.reader_id else ActorKind.ANONYMOUS,
-            actor_id=registration.reader_id or "",
+            actor_kind=kind,
+            actor_id=actor_id,
         )
     return feedback
 
@@ -1119,8 +1117,6 @@ def _scrub(queryset: Any, now: datetime) -> int:
 
 
 def _when(session: Session | None, event: Event) -> str:
-    from skaitykla.core.timezones import library_zone
-
     zone = library_zone(event.library)
     sessions = (
         [session]

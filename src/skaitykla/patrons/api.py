@@ -283,6 +283,9 @@ class EntryScanView(APIView):
             raise Http404
         assert isinstance(request.user, User)
         visit = services.scan_room_entry(
-            room=serializer.validated_data["room_id"], reader=card.reader, actor=request.user
+            room=serializer.validated_data["room_id"],
+            reader=card.reader,
+            actor=request.user,
+            card=card,
         )
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)

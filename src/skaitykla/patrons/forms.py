@@ -19,6 +19,7 @@ from skaitykla.patrons.choices import (
     LoanHistoryChoice,
     RegistrationChannel,
 )
+from skaitykla.patrons.errors import InvalidBirthDateError
 from skaitykla.patrons.models import ReaderCategory, ReaderPolicy
 
 phone_validator = RegexValidator(
@@ -51,14 +52,6 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _check_birth_date(value: date | None) -> date | None:
-    if value is not None and value > timezone.localdate():
-        raise forms.ValidationError(_("The birth date cannot be in the future."))
-    if value is not None and value.year < timezone.localdate().year - services.MAX_AGE_YEARS:
-        raise forms.ValidationError(_("Please check the birth date."))
-    return value
-
-
 class ReaderSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Card number, name or e-mail"),
@@ -68,7 +61,7 @@ class ReaderSearchForm(forms.Form):
     )
 
 
-class _PersonFields(forms.Form):
+class _NameFields(forms.Form):
     first_name = forms.CharField(
         label=_("First name"),
         max_length=100,
@@ -80,6 +73,20 @@ class _PersonFields(forms.Form):
         widget=forms.TextInput({"autocomplete": "family-name"}),
     )
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput({"autocomplete": "bday"}))
+
+    def clean_birth_date(self) -> date | None:
+        """The service's rule, checked here too so it shows beside the other field errors."""
+        value: date | None = self.cleaned_data.get("birth_date")
+        try:
+            services.check_birth_date(value, timezone.localdate())
+        except InvalidBirthDateError as error:
+            raise forms.ValidationError(str(error.message)) from None
+        return value
+
+
+class _ContactFields(forms.Form):
+    """The fields a reader may change themself (``services.READER_EDITABLE``)."""
+
     email = forms.EmailField(
         label=_("E-mail"), required=False, widget=forms.EmailInput({"autocomplete": "email"})
     )
@@ -100,8 +107,9 @@ class _PersonFields(forms.Form):
         label=_("Preferred language"), choices=Language.choices, initial=Language.LITHUANIAN
     )
 
-    def clean_birth_date(self) -> date | None:
-        return _check_birth_date(self.cleaned_data.get("birth_date"))
+
+class _PersonFields(_ContactFields, _NameFields):
+    """Names first, then contact fields (Django orders fields from the last base class)."""
 
     def reader_data(self) -> services.ReaderData:
         data = self.cleaned_data
@@ -287,24 +295,8 @@ class ReaderLoginForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
-    email = forms.EmailField(
-        label=_("E-mail"), required=False, widget=forms.EmailInput({"autocomplete": "email"})
-    )
-    phone = forms.CharField(
-        label=_("Phone"),
-        max_length=30,
-        required=False,
-        validators=[phone_validator],
-        widget=forms.TextInput({"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    address = forms.CharField(
-        label=_("Address"),
-        max_length=300,
-        required=False,
-        widget=forms.TextInput({"autocomplete": "street-address"}),
-    )
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+class ContactForm(_ContactFields):
+    pass
 
 
 class ChangePinForm(forms.Form):
@@ -347,29 +339,16 @@ class PrivacyChoicesForm(forms.Form):
 class CategoryForm(forms.ModelForm[ReaderCategory]):
     class Meta:
         model = ReaderCategory
-        fields = [
-            "code",
-            "name",
-            "name_en",
-            "loan_limit",
-            "card_validity_years",
-            "min_age",
-            "max_age",
-            "is_default",
-            "is_active",
-        ]
+        fields = list(services.CATEGORY_FIELDS)
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # ``save_category`` moves the online default from the old category to this one: the
+        # one-default constraint is kept by the service, it is no reason to refuse the form.
+        exclusions: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
+        return {*exclusions, "is_default"}
 
 
 class PolicyForm(forms.ModelForm[ReaderPolicy]):
     class Meta:
         model = ReaderPolicy
-        fields = [
-            "guardian_required_under_age",
-            "preregistration_valid_days",
-            "retention_years_after_expiry",
-            "retention_max_share",
-            "privacy_policy_version",
-            "loan_history_days",
-            "login_failure_limit",
-            "login_cooloff_minutes",
-        ]
+        fields = list(services.POLICY_FIELDS)

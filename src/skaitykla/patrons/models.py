@@ -203,10 +203,14 @@ class Reader(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def age_on(self, day: date) -> int | None:
-        if self.birth_date is None:
-            return None
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(self.birth_date, day)
+
+
+def age_on(birth_date: date | None, day: date) -> int | None:
+    """Full years from ``birth_date`` to ``day`` (None when the birth date is unknown)."""
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 class IdentityVerification(models.Model):
@@ -459,11 +463,12 @@ class Visit(models.Model):
 class ReaderLoginFailure(models.Model):
     """A failed reader login, counted in the database so every process sees the same count.
 
-    ``key`` is an HMAC of the normalised card number (never the number itself).
+    ``key`` is an HMAC of the normalised card number and ``client_key`` an HMAC of the client's
+    address (never the number or the address itself).
     """
 
     key = models.CharField(max_length=64, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    client_key = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

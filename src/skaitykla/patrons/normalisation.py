@@ -39,3 +39,10 @@ def fold(text: str) -> str:
 def name_keys(first_name: str, last_name: str) -> tuple[str, str]:
     """Two search keys, "last first" and "first last", so either order finds a reader."""
     return fold(f"{last_name} {first_name}"), fold(f"{first_name} {last_name}")
+
+
+def search_keys(first_name: str, last_name: str, email: str) -> dict[str, str]:
+    """The stored search keys of a reader, by field name (``name_key``, ``name_key_alt``,
+    ``email_key``): for saving one reader and for bulk inserts alike."""
+    name_key, name_key_alt = name_keys(first_name, last_name)
+    return {"name_key": name_key, "name_key_alt": name_key_alt, "email_key": fold(email)}

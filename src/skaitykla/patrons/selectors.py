@@ -159,6 +159,11 @@ def list_visits(*, reader: Reader) -> QuerySet[Visit]:
     return Visit.objects.filter(reader=reader).select_related("room").order_by("-at", "-id")
 
 
+def list_wards(*, reader: Reader) -> QuerySet[Reader]:
+    """The readers this reader is the guardian of (anonymised ones are gone)."""
+    return reader.wards.exclude(status=ReaderStatus.ANONYMISED)
+
+
 def list_verifications(*, reader: Reader) -> QuerySet[IdentityVerification]:
     return IdentityVerification.objects.filter(reader=reader).select_related("verified_by")
 
@@ -272,6 +277,11 @@ def export_reader_data(*, reader: Reader) -> dict[str, Any]:
             "rights": ["access", "rectification", "erasure", "restriction", "objection"],
         },
     }
+
+
+def list_pending_registrations() -> QuerySet[Reader]:
+    """Online pre-registrations waiting for a librarian to see an identity document."""
+    return Reader.objects.filter(status=ReaderStatus.PENDING).order_by("created_at")
 
 
 def list_erasure_requests() -> QuerySet[Reader]:

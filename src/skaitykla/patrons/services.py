@@ -8,6 +8,7 @@ subclasses from ``patrons.errors``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -60,8 +61,9 @@ from skaitykla.patrons.models import (
     ReaderPolicy,
     RoomPermission,
     Visit,
+    age_on,
 )
-from skaitykla.patrons.normalisation import fold, name_keys, normalise_barcode
+from skaitykla.patrons.normalisation import normalise_barcode, search_keys
 from skaitykla.patrons.obligations import open_obligations
 
 logger = logging.getLogger(__name__)
@@ -102,47 +104,55 @@ def _audit(
     )
 
 
+def _refuse_other_fields(fields: Iterable[str], allowed: Iterable[str]) -> None:
+    unknown = set(fields).difference(allowed)
+    if unknown:
+        raise ReaderStateError(_("These fields cannot be changed here."), fields=sorted(unknown))
+
+
 def _staff(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _lock_reader(reader: Reader) -> Reader:
-    """Re-read the reader under a row lock (PostgreSQL; SQLite holds the write lock already)."""
+def _lock_reader(reader_id: int) -> Reader:
+    """Re-read the reader under a row lock (PostgreSQL; SQLite holds the write lock already).
+
+    The reader is locked before any of its rows (cards, blocks, consents), in every service,
+    so two services never wait on each other in opposite orders."""
     return (
         Reader.objects.select_for_update(of=("self",))
         .select_related("category", "home_library")
-        .get(pk=reader.pk)
+        .get(pk=reader_id)
     )
 
 
-def _add_years(day: date, years: int) -> date:
+def add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
 
 
-def _check_birth_date(birth_date: date | None, today: date) -> None:
+def check_birth_date(birth_date: date | None, today: date) -> None:
+    """Refuse a birth date in the future or more than ``MAX_AGE_YEARS`` ago."""
     if birth_date is None:
         return
     if birth_date > today:
         raise InvalidBirthDateError(_("The birth date cannot be in the future."))
-    if birth_date < _add_years(today, -MAX_AGE_YEARS):
+    if birth_date < add_years(today, -MAX_AGE_YEARS):
         raise InvalidBirthDateError(_("Please check the birth date."))
 
 
 def _check_guardian(
-    *, birth_date: date | None, guardian: Reader | None, guardian_consent: bool, today: date
+    *,
+    birth_date: date | None,
+    guardian: Reader | None,
+    guardian_consent: bool,
+    today: date,
+    policy: ReaderPolicy,
 ) -> bool:
     """Apply the minors rule; returns whether the reader is a minor needing a guardian."""
-    policy = selectors.get_policy()
-    age = None
-    if birth_date is not None:
-        age = (
-            today.year
-            - birth_date.year
-            - ((today.month, today.day) < (birth_date.month, birth_date.day))
-        )
+    age = age_on(birth_date, today)
     is_minor = age is not None and age < policy.guardian_required_under_age
     if not is_minor:
         return False
@@ -175,7 +185,7 @@ def check_pin_strength(pin: str) -> None:
 def _card_valid_until(category: ReaderCategory, issued_on: date) -> date | None:
     if category.card_validity_years is None:
         return None
-    return _add_years(issued_on, category.card_validity_years)
+    return add_years(issued_on, category.card_validity_years)
 
 
 def _create_card(
@@ -211,9 +221,17 @@ def _consent(reader: Reader, kind: str, value: str) -> Consent:
     return Consent.objects.create(reader=reader, kind=kind, value=value)
 
 
+def _guardian_by_card(card_number: str) -> Reader:
+    """The guardian named by a card number: it must be someone's active card."""
+    card = selectors.get_card(barcode=card_number)
+    if card is None or card.state != CardState.ACTIVE:
+        raise InvalidGuardianError(_("No active reader has this card number."))
+    return card.reader
+
+
 def _set_search_keys(reader: Reader) -> None:
-    reader.name_key, reader.name_key_alt = name_keys(reader.first_name, reader.last_name)
-    reader.email_key = fold(reader.email)
+    for name, key in search_keys(reader.first_name, reader.last_name, reader.email).items():
+        setattr(reader, name, key)
 
 
 # --- Registration ----------------------------------------------------------------------------
@@ -250,12 +268,14 @@ def _new_reader(
 ) -> Reader:
     if not data.first_name.strip() or not data.last_name.strip():
         raise ReaderStateError(_("First name and last name are required."))
-    _check_birth_date(data.birth_date, today)
+    check_birth_date(data.birth_date, today)
+    policy = selectors.get_policy()
     is_minor = _check_guardian(
         birth_date=data.birth_date,
         guardian=guardian,
         guardian_consent=guardian_consent,
         today=today,
+        policy=policy,
     )
     if not privacy_policy_accepted:
         raise ConsentError(_("The privacy policy must be accepted to register."))
@@ -263,7 +283,6 @@ def _new_reader(
         check_pin_strength(pin)
     if loan_history not in LoanHistoryChoice.values:
         raise ConsentError(_("Unknown loan history choice."))
-    policy = selectors.get_policy()
     reader = Reader(
         first_name=data.first_name.strip(),
         last_name=data.last_name.strip(),
@@ -304,6 +323,7 @@ def register_reader(
     card_barcode: str,
     pin: str = "",
     guardian: Reader | None = None,
+    guardian_card: str = "",
     guardian_consent: bool = False,
     privacy_policy_accepted: bool = True,
     marketing_email: bool = False,
@@ -312,12 +332,15 @@ def register_reader(
 ) -> Reader:
     """Register a reader at the desk: identity seen, card issued, the reader is active.
 
-    ``channel`` is "desk", or "network" for a reader who brings a network (LIBIS) card from
-    another library: the same card number is then registered here."""
+    The guardian is given as a reader or by their card number (``guardian_card``, as typed at
+    the desk). ``channel`` is "desk", or "network" for a reader who brings a network (LIBIS)
+    card from another library: the same card number is then registered here."""
     if document_type not in DocumentType.values:
         raise ReaderStateError(_("Choose the identity document that was shown."))
     if channel not in (RegistrationChannel.DESK, RegistrationChannel.NETWORK):
         raise ReaderStateError(_("Unknown registration channel."))
+    if guardian_card:
+        guardian = _guardian_by_card(guardian_card)
     today = selectors.library_today(library)
     with transaction.atomic():
         reader = _new_reader(
@@ -376,12 +399,7 @@ def preregister_reader(
         raise ReaderStateError(_("Online registration is not open."))
     if not pin:
         raise InvalidPinError(_("Choose a PIN."))
-    guardian = None
-    if guardian_card:
-        card = selectors.get_card(barcode=guardian_card)
-        if card is None or card.state != CardState.ACTIVE:
-            raise InvalidGuardianError(_("No active reader has this card number."))
-        guardian = card.reader
+    guardian = _guardian_by_card(guardian_card) if guardian_card else None
     today = selectors.library_today(library)
     with transaction.atomic():
         reader = _new_reader(
@@ -415,7 +433,7 @@ def verify_reader(
         raise ReaderStateError(_("Choose the identity document that was shown."))
     today = selectors.library_today(library)
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         if reader.status != ReaderStatus.PENDING:
             raise ReaderStateError(_("Only a pending registration can be verified."))
         IdentityVerification.objects.create(
@@ -472,24 +490,22 @@ READER_EDITABLE = frozenset({"email", "phone", "address", "preferred_language"})
 
 def update_reader(*, reader: Reader, actor: User | Reader, **changes: Any) -> Reader:
     """Change a reader's record; the audit row names the changed fields, never their values."""
-    allowed = READER_EDITABLE if isinstance(actor, Reader) else STAFF_EDITABLE
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ReaderStateError(_("These fields cannot be changed here."), fields=sorted(unknown))
+    _refuse_other_fields(changes, READER_EDITABLE if isinstance(actor, Reader) else STAFF_EDITABLE)
     if isinstance(actor, Reader) and actor.pk != reader.pk:
         raise ReaderStateError(_("These fields cannot be changed here."))
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         if reader.status == ReaderStatus.ANONYMISED:
             raise ReaderStateError(_("This record has been anonymised."))
         today = selectors.library_today(reader.home_library)
         if "birth_date" in changes:
-            _check_birth_date(changes["birth_date"], today)
+            check_birth_date(changes["birth_date"], today)
             _check_guardian(
                 birth_date=changes["birth_date"],
                 guardian=reader.guardian,
                 guardian_consent=reader.guardian_consent_at is not None,
                 today=today,
+                policy=selectors.get_policy(),
             )
         changed = []
         for name, value in changes.items():
@@ -506,29 +522,6 @@ def update_reader(*, reader: Reader, actor: User | Reader, **changes: Any) -> Re
     return reader
 
 
-def set_guardian(
-    *, reader: Reader, actor: User, guardian: Reader | None, guardian_consent: bool
-) -> Reader:
-    with transaction.atomic():
-        reader = _lock_reader(reader)
-        today = selectors.library_today(reader.home_library)
-        if guardian is not None and guardian.pk == reader.pk:
-            raise InvalidGuardianError(_("A reader cannot be their own guardian."))
-        is_minor = _check_guardian(
-            birth_date=reader.birth_date,
-            guardian=guardian,
-            guardian_consent=guardian_consent,
-            today=today,
-        )
-        reader.guardian = guardian
-        reader.guardian_consent_at = timezone.now() if guardian and guardian_consent else None
-        reader.save(update_fields=["guardian", "guardian_consent_at", "updated_at"])
-        if is_minor and guardian is not None:
-            _consent(reader, ConsentKind.GUARDIAN, str(guardian.pk))
-        _audit("reader.guardian_set", reader=reader, actor=actor, guardian_id=reader.guardian_id)
-    return reader
-
-
 # --- Cards -----------------------------------------------------------------------------------
 
 
@@ -536,7 +529,7 @@ def issue_card(*, reader: Reader, actor: User, library: Library, barcode: str) -
     """Issue a card to a reader who has no active card (e.g. after a lost one)."""
     today = selectors.library_today(library)
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         if reader.status in (ReaderStatus.PENDING, ReaderStatus.ANONYMISED):
             raise ReaderStateError(_("Verify the reader's identity first."))
         if Card.objects.filter(reader=reader, state=CardState.ACTIVE).exists():
@@ -557,7 +550,7 @@ def replace_card(
     """Replace the active card by a new number; the old one becomes lost or replaced."""
     today = selectors.library_today(library)
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         old = Card.objects.select_for_update().filter(reader=reader, state=CardState.ACTIVE).first()
         if old is None:
             raise CardStateError(_("The reader has no active card to replace."))
@@ -580,18 +573,31 @@ def replace_card(
     return card
 
 
+def hand_out_card(
+    *, reader: Reader, actor: User, library: Library, barcode: str, lost: bool = False
+) -> Card:
+    """The desk's card action: issue a card to a reader without an active one, else replace
+    the active card (``lost``: the old card was lost). Decided under the reader's lock."""
+    with transaction.atomic():
+        reader = _lock_reader(reader.pk)
+        if Card.objects.filter(reader=reader, state=CardState.ACTIVE).exists():
+            return replace_card(
+                reader=reader, actor=actor, library=library, barcode=barcode, lost=lost
+            )
+        return issue_card(reader=reader, actor=actor, library=library, barcode=barcode)
+
+
 def mark_card_lost(*, card: Card, actor: User | Reader) -> Card:
     with transaction.atomic():
-        card = (
-            Card.objects.select_for_update().select_related("reader__home_library").get(pk=card.pk)
-        )
+        reader = _lock_reader(card.reader_id)
+        card = Card.objects.select_for_update().get(pk=card.pk)
         if card.state != CardState.ACTIVE:
             raise CardStateError(_("Only an active card can be reported lost."))
         if isinstance(actor, Reader) and actor.pk != card.reader_id:
             raise CardStateError(_("Only an active card can be reported lost."))
         card.state = CardState.LOST
         card.save(update_fields=["state"])
-        _audit("card.lost", reader=card.reader, actor=actor, card_id=card.pk)
+        _audit("card.lost", reader=reader, actor=actor, card_id=card.pk)
     return card
 
 
@@ -599,10 +605,10 @@ def renew_card(*, card: Card, actor: User, library: Library) -> Card:
     """Extend an active card by its category's validity, counted from today."""
     today = selectors.library_today(library)
     with transaction.atomic():
-        card = Card.objects.select_for_update().select_related("reader__category").get(pk=card.pk)
+        reader = _lock_reader(card.reader_id)
+        card = Card.objects.select_for_update().get(pk=card.pk)
         if card.state != CardState.ACTIVE:
             raise CardStateError(_("Only an active card can be renewed."))
-        reader = card.reader
         card.valid_until = _card_valid_until(reader.category, today)
         card.save(update_fields=["valid_until"])
         if reader.status == ReaderStatus.EXPIRED:
@@ -619,7 +625,7 @@ def set_pin(*, reader: Reader, actor: User, pin: str) -> None:
     """Staff set a new PIN (the reader types it at the desk)."""
     check_pin_strength(pin)
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         reader.pin_hash = make_password(pin)
         reader.save(update_fields=["pin_hash", "updated_at"])
         _audit("reader.pin_set", reader=reader, actor=actor)
@@ -631,14 +637,19 @@ def change_pin(*, reader: Reader, current_pin: str, new_pin: str) -> None:
         raise InvalidPinError(_("The current PIN is not right."), code="pin_wrong")
     check_pin_strength(new_pin)
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         reader.pin_hash = make_password(new_pin)
         reader.save(update_fields=["pin_hash", "updated_at"])
         _audit("reader.pin_changed", reader=reader, actor=reader)
 
 
-def _throttle_key(normalised_card: str) -> str:
-    return salted_hmac("skaitykla.patrons.login", normalised_card).hexdigest()[:64]
+_CARD_SALT = "skaitykla.patrons.login"
+_CLIENT_SALT = "skaitykla.patrons.login.client"
+
+
+def _throttle_key(value: str, *, salt: str = _CARD_SALT) -> str:
+    """A keyed hash of a card number or a client address: neither is ever stored."""
+    return salted_hmac(salt, value).hexdigest()[:64]
 
 
 _DUMMY_HASH: list[str] = []
@@ -653,35 +664,36 @@ def _burn_time(pin: str) -> None:
 
 def authenticate_reader(*, card_number: str, pin: str, ip_address: str | None = None) -> Reader:
     """Check a card number and PIN. Failures are counted in the database (shared by every
-    process); too many for one card in the cool-off window lock that card out."""
+    process); too many for one card, or four times as many from one client address, in the
+    cool-off window lock that card (or that address) out."""
     policy = selectors.get_policy()
     normalised = normalise_barcode(card_number)
     key = _throttle_key(normalised)
-    since = timezone.now() - timedelta(minutes=policy.login_cooloff_minutes)
-    failures = ReaderLoginFailure.objects.filter(key=key, at__gte=since).count()
-    if ip_address:
-        ip_failures = ReaderLoginFailure.objects.filter(
-            ip_address=ip_address, at__gte=since
-        ).count()
-    else:
-        ip_failures = 0
-    if failures >= policy.login_failure_limit or ip_failures >= policy.login_failure_limit * 4:
+    client_key = _throttle_key(ip_address, salt=_CLIENT_SALT) if ip_address else ""
+    recent = ReaderLoginFailure.objects.filter(
+        at__gte=timezone.now() - timedelta(minutes=policy.login_cooloff_minutes)
+    )
+    if recent.filter(key=key).count() >= policy.login_failure_limit or (
+        client_key
+        and recent.filter(client_key=client_key).count() >= policy.login_failure_limit * 4
+    ):
         raise LoginThrottledError(
             _("Too many failed attempts. Try again in %(minutes)s minutes.")
             % {"minutes": policy.login_cooloff_minutes}
         )
     card = selectors.get_card(barcode=normalised) if normalised else None
     reader = card.reader if card is not None and card.state == CardState.ACTIVE else None
-    ok = False
     if reader is not None and reader.pin_hash:
         ok = check_password(pin, reader.pin_hash)
     else:
+        ok = False
         _burn_time(pin)
-    if not ok or reader is None:
-        ReaderLoginFailure.objects.create(key=key, ip_address=ip_address or None)
-        raise InvalidPinError(_("The card number or PIN is not right."))
-    if reader.status not in (ReaderStatus.ACTIVE, ReaderStatus.EXPIRED, ReaderStatus.BLOCKED):
-        ReaderLoginFailure.objects.create(key=key, ip_address=ip_address or None)
+    if (
+        not ok
+        or reader is None
+        or reader.status not in (ReaderStatus.ACTIVE, ReaderStatus.EXPIRED, ReaderStatus.BLOCKED)
+    ):
+        ReaderLoginFailure.objects.create(key=key, client_key=client_key)
         raise InvalidPinError(_("The card number or PIN is not right."))
     with transaction.atomic():
         ReaderLoginFailure.objects.filter(key=key).delete()
@@ -719,7 +731,7 @@ def place_block(
     if ends_on is not None and ends_on < starts_on:
         raise BlockError(_("The block cannot end before it starts."))
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         block = Block.objects.create(
             reader=reader,
             reason=reason.strip(),
@@ -740,13 +752,13 @@ def place_block(
 
 def lift_block(*, block: Block, actor: User) -> Block:
     with transaction.atomic():
-        block = Block.objects.select_for_update().select_related("reader").get(pk=block.pk)
+        reader = _lock_reader(block.reader_id)
+        block = Block.objects.select_for_update().get(pk=block.pk)
         if block.lifted_at is not None:
             raise BlockError(_("This block has already been lifted."))
         block.lifted_at = timezone.now()
         block.lifted_by = actor
         block.save(update_fields=["lifted_at", "lifted_by"])
-        reader = _lock_reader(block.reader)
         still_blocked = Block.objects.filter(reader=reader, lifted_at__isnull=True).exists()
         if reader.status == ReaderStatus.BLOCKED and not still_blocked:
             reader.status = ReaderStatus.ACTIVE
@@ -764,7 +776,7 @@ def give_consent(*, reader: Reader, actor: User | Reader, kind: str, value: str 
     if kind == ConsentKind.PRIVACY_POLICY:
         value = selectors.get_policy().privacy_policy_version
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         consent = _consent(reader, kind, value)
         _audit("consent.given", reader=reader, actor=actor, kind=kind)
     return consent
@@ -774,7 +786,7 @@ def withdraw_consent(*, reader: Reader, actor: User | Reader, kind: str) -> Cons
     """Record a withdrawal (the row stays, with its time). Withdrawing the privacy policy is a
     request to leave: it records an erasure request too."""
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         consent = (
             Consent.objects.select_for_update()
             .filter(reader=reader, kind=kind, withdrawn_at__isnull=True)
@@ -791,6 +803,32 @@ def withdraw_consent(*, reader: Reader, actor: User | Reader, kind: str) -> Cons
     return consent
 
 
+def save_privacy_choices(
+    *,
+    reader: Reader,
+    actor: User | Reader,
+    marketing_email: bool,
+    loan_history: str,
+    loan_history_days: int,
+) -> Reader:
+    """The privacy page in one step: the marketing consent given or withdrawn and the loan
+    history choice set, each only when it changed (so only changes leave consent rows)."""
+    with transaction.atomic():
+        reader = _lock_reader(reader.pk)
+        marketing = Consent.objects.filter(
+            reader=reader, kind=ConsentKind.MARKETING_EMAIL, withdrawn_at__isnull=True
+        ).exists()
+        if marketing_email and not marketing:
+            give_consent(reader=reader, actor=actor, kind=ConsentKind.MARKETING_EMAIL)
+        elif marketing and not marketing_email:
+            withdraw_consent(reader=reader, actor=actor, kind=ConsentKind.MARKETING_EMAIL)
+        if (loan_history, loan_history_days) != (reader.loan_history, reader.loan_history_days):
+            reader = set_loan_history_choice(
+                reader=reader, actor=actor, choice=loan_history, days=loan_history_days
+            )
+    return reader
+
+
 def set_loan_history_choice(
     *, reader: Reader, actor: User | Reader, choice: str, days: int | None = None
 ) -> Reader:
@@ -799,7 +837,7 @@ def set_loan_history_choice(
     if days is not None and not 1 <= days <= 3650:
         raise ConsentError(_("Choose between 1 and 3650 days."))
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         reader.loan_history = choice
         if days is not None:
             reader.loan_history_days = days
@@ -832,12 +870,14 @@ def set_room_permission(
     return permission
 
 
-def _entry_denial(reader: Reader, room: ReadingRoom, today: date) -> str:
+def _entry_denial(reader: Reader, room: ReadingRoom, today: date, scanned: Card | None) -> str:
     if reader.status in (ReaderStatus.PENDING, ReaderStatus.ANONYMISED):
         return "reader_not_active"
     card = Card.objects.filter(reader=reader, state=CardState.ACTIVE).first()
     if card is None:
         return "no_active_card"
+    if scanned is not None and scanned.pk != card.pk:
+        return "card_not_active"
     if card.valid_until is not None and card.valid_until < today:
         return "card_expired"
     if selectors.active_blocks(reader=reader, day=today, action="room_entry"):
@@ -852,6 +892,7 @@ def _entry_denial(reader: Reader, room: ReadingRoom, today: date) -> str:
 DENIAL_MESSAGES = {
     "reader_not_active": _("The reader's registration is not active."),
     "no_active_card": _("The reader has no active card."),
+    "card_not_active": _("This card was reported lost or has been replaced."),
     "card_expired": _("The reader's card has expired."),
     "blocked": _("The reader is blocked from entering reading rooms."),
     "no_permission": _("The reader has no permission for this room."),
@@ -861,10 +902,16 @@ DENIAL_MESSAGES = {
 
 
 def scan_room_entry(
-    *, room: ReadingRoom, reader: Reader, actor: User, now: datetime | None = None
+    *,
+    room: ReadingRoom,
+    reader: Reader,
+    actor: User,
+    now: datetime | None = None,
+    card: Card | None = None,
 ) -> Visit:
     """An entry scan at a room desk: records an allowed or denied visit; allowed visits add a
-    de-identified "visit" fact. Capacity counts readers inside today (``left_at`` empty)."""
+    de-identified "visit" fact. Capacity counts readers inside today (``left_at`` empty).
+    ``card`` is the card scanned: one that is no longer the reader's active card is refused."""
     now = now or timezone.now()
     today = selectors.library_today(room.library, now)
     with transaction.atomic():
@@ -884,7 +931,7 @@ def scan_room_entry(
         ).first()
         if already is not None:
             return already
-        denial = _entry_denial(reader, room, today)
+        denial = _entry_denial(reader, room, today, card)
         capacity = selectors.room_capacity(room)
         if (
             not denial
@@ -1011,7 +1058,7 @@ def erase_reader(*, reader: Reader, actor: User) -> Reader:
     De-identified statistics facts are untouched."""
     now = timezone.now()
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         if reader.status == ReaderStatus.ANONYMISED:
             raise ErasureRefusedError(_("This record has already been anonymised."))
         reasons = _erasure_obstacles(reader)
@@ -1028,7 +1075,7 @@ def erase_reader(*, reader: Reader, actor: User) -> Reader:
 def request_erasure(*, reader: Reader) -> Reader:
     """The reader asks to be erased; staff carry it out (or explain what is still open)."""
     with transaction.atomic():
-        reader = _lock_reader(reader)
+        reader = _lock_reader(reader.pk)
         if reader.erasure_requested_at is None:
             reader.erasure_requested_at = timezone.now()
             reader.save(update_fields=["erasure_requested_at", "updated_at"])
@@ -1065,16 +1112,12 @@ def expire_preregistrations(*, now: datetime | None = None) -> int:
 def expire_cards(*, now: datetime | None = None) -> int:
     """Mark active readers whose active card's validity has passed as expired."""
     today = timezone.localdate(now or timezone.now())
-    expired_ids = list(
-        Reader.objects.filter(
-            status=ReaderStatus.ACTIVE,
-            cards__state=CardState.ACTIVE,
-            cards__valid_until__lt=today,
-        ).values_list("pk", flat=True)
-    )
-    with transaction.atomic():
-        Reader.objects.filter(pk__in=expired_ids).update(status=ReaderStatus.EXPIRED)
-    return len(expired_ids)
+    # One UPDATE: a card renewed meanwhile is not read stale and then overwritten.
+    return Reader.objects.filter(
+        status=ReaderStatus.ACTIVE,
+        cards__state=CardState.ACTIVE,
+        cards__valid_until__lt=today,
+    ).update(status=ReaderStatus.EXPIRED)
 
 
 @dataclass
@@ -1108,7 +1151,7 @@ def apply_retention(
     now = now or timezone.now()
     policy = selectors.get_policy()
     share = Decimal(str(max_share if max_share is not None else policy.retention_max_share))
-    cutoff = _add_years(timezone.localdate(now), -policy.retention_years_after_expiry)
+    cutoff = add_years(timezone.localdate(now), -policy.retention_years_after_expiry)
     report = RetentionReport(dry_run=dry_run)
     with transaction.atomic():
         candidates = (
@@ -1123,7 +1166,7 @@ def apply_retention(
         chosen: list[Reader] = []
         for candidate in candidates:
             # Lock each reader (an aggregate query cannot take row locks on PostgreSQL).
-            reader = _lock_reader(candidate) if not dry_run else candidate
+            reader = _lock_reader(candidate.pk) if not dry_run else candidate
             if _erasure_obstacles(reader):
                 report.skipped_open.append(reader.pk)
             else:
@@ -1152,30 +1195,27 @@ def apply_retention(
 
 # --- Categories and policy (editable by heads of department) ----------------------------------
 
-CATEGORY_FIELDS = frozenset(
-    {
-        "code",
-        "name",
-        "name_en",
-        "loan_limit",
-        "card_validity_years",
-        "min_age",
-        "max_age",
-        "is_default",
-        "is_active",
-    }
+#: The fields ``save_category`` and ``update_policy`` change, in the order the forms show them.
+CATEGORY_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "loan_limit",
+    "card_validity_years",
+    "min_age",
+    "max_age",
+    "is_default",
+    "is_active",
 )
-POLICY_FIELDS = frozenset(
-    {
-        "guardian_required_under_age",
-        "preregistration_valid_days",
-        "retention_years_after_expiry",
-        "retention_max_share",
-        "privacy_policy_version",
-        "loan_history_days",
-        "login_failure_limit",
-        "login_cooloff_minutes",
-    }
+POLICY_FIELDS = (
+    "guardian_required_under_age",
+    "preregistration_valid_days",
+    "retention_years_after_expiry",
+    "retention_max_share",
+    "privacy_policy_version",
+    "loan_history_days",
+    "login_failure_limit",
+    "login_cooloff_minutes",
 )
 
 
@@ -1183,9 +1223,7 @@ def save_category(
     *, actor: User, category: ReaderCategory | None = None, **fields: Any
 ) -> ReaderCategory:
     """Create or change a reader category; one category at most is the online default."""
-    unknown = set(fields) - CATEGORY_FIELDS
-    if unknown:
-        raise ReaderStateError(_("These fields cannot be changed here."), fields=sorted(unknown))
+    _refuse_other_fields(fields, CATEGORY_FIELDS)
     with transaction.atomic():
         if category is None:
             category = ReaderCategory()
@@ -1211,9 +1249,7 @@ def save_category(
 
 def update_policy(*, actor: User, **fields: Any) -> ReaderPolicy:
     """Change the reader policy (registration, retention, login throttle)."""
-    unknown = set(fields) - POLICY_FIELDS
-    if unknown:
-        raise ReaderStateError(_("These fields cannot be changed here."), fields=sorted(unknown))
+    _refuse_other_fields(fields, POLICY_FIELDS)
     share = fields.get("retention_max_share")
     if share is not None and not Decimal("0") < Decimal(str(share)) <= Decimal("1"):
         raise ReaderStateError(_("The share must be more than 0 and at most 1."))

@@ -116,13 +116,9 @@ def _question(question: Question) -> dict[str, Any]:
 
 def _visible(request: Request, question_id: int) -> Question:
     try:
-        question = selectors.get_question(question_id)
+        return selectors.get_staff_question(request.user, question_id)
     except NotFoundError:
         raise NotFound from None
-    libraries = selectors.staff_libraries(request.user)
-    if libraries is not None and question.library not in libraries:
-        raise NotFound
-    return question
 
 
 class QueueQuerySerializer(serializers.Serializer[dict[str, Any]]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from django import forms
@@ -36,6 +37,8 @@ ATTACHMENT_TYPES = {
 }
 _SIGNER_SALT = "reference.form-started"
 LANGUAGES = (("lt", _("Lithuanian")), ("en", _("English")))
+#: The public form fields a ``Submission`` takes (its kind comes from the form class).
+_SUBMITTED = frozenset(field.name for field in dataclasses.fields(Submission)) - {"kind"}
 
 
 def started_token(now: float | None = None) -> str:
@@ -57,8 +60,15 @@ class _PublicForm(forms.Form):
     website = forms.CharField(required=False, label=_("Leave this field empty"))
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    kind: str
+
     def anti_spam(self) -> tuple[str, float]:
         return self.cleaned_data.get("website", ""), fill_seconds(self.data.get("started", ""))
+
+    def submission(self) -> Submission:
+        """The cleaned fields the service takes (the anti-automation fields are not among them)."""
+        data = {name: value for name, value in self.cleaned_data.items() if name in _SUBMITTED}
+        return Submission(kind=self.kind, **data)
 
 
 class QuestionForm(_PublicForm):
@@ -88,23 +98,9 @@ class QuestionForm(_PublicForm):
 
     kind = QuestionKind.QUESTION
 
-    def submission(self) -> Submission:
-        data = self.cleaned_data
-        return Submission(
-            kind=self.kind,
-            text=data["text"],
-            private_details=data.get("private_details", ""),
-            email=data["email"],
-            name=data.get("name", ""),
-            subject=data.get("subject", ""),
-            age_group=data.get("age_group", ""),
-            municipality=data.get("municipality", ""),
-            language=data.get("language") or "lt",
-            allows_publication=bool(data.get("allows_publication")),
-        )
-
 
 class AccessibleRequestForm(_PublicForm):
+    kind = QuestionKind.ACCESSIBLE
     access_format = forms.ChoiceField(
         label=_("What do you need?"), choices=AccessibleFormat.choices
     )
@@ -122,19 +118,9 @@ class AccessibleRequestForm(_PublicForm):
     email = forms.EmailField(label=_("E-mail"))
     name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
 
-    def submission(self) -> Submission:
-        data = self.cleaned_data
-        return Submission(
-            kind=QuestionKind.ACCESSIBLE,
-            text=data["text"],
-            email=data["email"],
-            name=data.get("name", ""),
-            access_format=data["access_format"],
-            needed_on=data.get("needed_on"),
-        )
-
 
 class ConsultationForm(_PublicForm):
+    kind = QuestionKind.CONSULTATION
     requesting_library = forms.CharField(label=_("Your library"), max_length=200)
     consultation_topic = forms.ChoiceField(label=_("Topic"), choices=ConsultationTopic.choices)
     text = forms.CharField(
@@ -144,17 +130,6 @@ class ConsultationForm(_PublicForm):
     )
     email = forms.EmailField(label=_("E-mail"))
     name = forms.CharField(label=_("Contact person"), max_length=150, required=False)
-
-    def submission(self) -> Submission:
-        data = self.cleaned_data
-        return Submission(
-            kind=QuestionKind.CONSULTATION,
-            text=data["text"],
-            email=data["email"],
-            name=data.get("name", ""),
-            consultation_topic=data["consultation_topic"],
-            requesting_library=data["requesting_library"],
-        )
 
 
 class ReplyForm(forms.Form):

@@ -15,6 +15,7 @@ from skaitykla.catalogue.search.analyzer import analyze
 from skaitykla.core.calendar import LibraryCalendar
 from skaitykla.core.errors import CalendarError, NotFoundError
 from skaitykla.core.models import Library, ServicePoint
+from skaitykla.core.selectors import get_portal_library
 from skaitykla.reference.choices import (
     OPEN_STATUSES,
     READ_LEVELS,
@@ -42,35 +43,35 @@ def get_profile(library: Library) -> ReferenceProfile:
 
 @dataclass
 class WorkingDays:
-    """Open-day arithmetic on a library's calendar; Monday to Friday when it has no hours yet."""
+    """Open-day arithmetic on a library's calendar (``core.calendar``). While the calendar has
+    no open day at all (hours not entered yet, or a country without known holidays), both ``add``
+    and ``between`` count Monday to Friday instead, so a paused deadline resumes where it was."""
 
     calendar: LibraryCalendar
 
-    def is_open_day(self, day: date) -> bool:
+    def _weekdays_only(self, day: date) -> bool:
         try:
-            return self.calendar.is_open_day(day)
+            self.calendar.next_open_day(day, include_today=True)
         except CalendarError:
-            return day.weekday() < 5
+            return True
+        return False
 
     def add(self, day: date, n: int) -> date:
-        try:
+        """The ``n``-th working day after ``day`` (``day`` itself when ``n`` is 0 and open)."""
+        if not self._weekdays_only(day):
             return self.calendar.add_open_days(day, n)
-        except CalendarError:
-            while n > 0:
-                day += timedelta(days=1)
-                if day.weekday() < 5:
-                    n -= 1
-            return day
+        while n > 0:
+            day += timedelta(days=1)
+            if day.weekday() < 5:
+                n -= 1
+        return day
 
     def between(self, start: date, end: date) -> int:
-        """Open days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
-        count = 0
-        day = start
-        while day < end:
-            day += timedelta(days=1)
-            if self.is_open_day(day):
-                count += 1
-        return count
+        """Working days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
+        days = (start + timedelta(days=offset) for offset in range(1, (end - start).days + 1))
+        if self._weekdays_only(start):
+            return sum(1 for day in days if day.weekday() < 5)
+        return sum(1 for day in days if self.calendar.is_open_day(day))
 
 
 def working_days(library: Library) -> WorkingDays:
@@ -265,15 +266,8 @@ def get_entry(entry_id: int) -> KnowledgeBaseEntry:
 
 def receiving_library(code: str = "") -> Library | None:
     """The library a public form posts to: the one named (embedded forms), else the portal's."""
-    from django.conf import settings
-
-    libraries = Library.objects.filter(is_active=True)
-    for wanted in (code, getattr(settings, "PORTAL_LIBRARY_CODE", "")):
-        if wanted:
-            found = libraries.filter(code=wanted).first()
-            if found is not None:
-                return found
-    return libraries.filter(parent__isnull=True).order_by("code").first()
+    named = Library.objects.filter(is_active=True, code=code).first() if code else None
+    return named or get_portal_library()
 
 
 def staff_libraries(user: object) -> list[Library] | None:
@@ -286,12 +280,21 @@ def staff_libraries(user: object) -> list[Library] | None:
     return [home, *Library.objects.filter(parent=home)]
 
 
+def get_staff_question(user: object, question_id: int) -> Question:
+    """A question in the queue this member of staff sees (raises ``NotFoundError`` otherwise)."""
+    question = get_question(question_id)
+    libraries = staff_libraries(user)
+    if libraries is not None and question.library not in libraries:
+        raise NotFoundError("No such question.", code="question_not_found")
+    return question
+
+
 def list_member_libraries() -> QuerySet[Library]:
     return Library.objects.filter(is_active=True).order_by("code")
 
 
-def list_colleagues(library: Library) -> QuerySet[User]:
-    """Staff who can answer: the library's own first, then the network's."""
+def list_colleagues() -> QuerySet[User]:
+    """The active staff of the network, any of whom may be given a question."""
     return User.objects.filter(is_active=True, is_staff=True).order_by("username")
 
 

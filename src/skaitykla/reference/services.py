@@ -55,6 +55,7 @@ from skaitykla.reference.models import (
     KnowledgeBaseEntry,
     Question,
     QuestionEvent,
+    ReferenceProfile,
 )
 
 #: Anti-automation limits for the public forms (quality.md W9): a person posting once a minute
@@ -139,6 +140,36 @@ def _require(question: Question, *statuses: str) -> None:
             % {"status": question.get_status_display()},
             status=question.status,
         )
+
+
+def _refuse_if_claimed_by_other(question: Question, user: User, now: datetime) -> None:
+    """A live claim by another librarian blocks claiming and answering; a lapsed one does not."""
+    if (
+        question.status == QuestionStatus.CLAIMED
+        and question.claimed_by_id not in (None, user.pk)
+        and question.claim_expires_at is not None
+        and question.claim_expires_at > now
+    ):
+        raise ClaimedByOtherError(
+            _("Another librarian is working on this question."),
+            claimed_by=question.claimed_by_id,
+        )
+
+
+def _claim_for(question: Question, user: User, now: datetime) -> None:
+    """Make ``user`` the claimant until the library's claim time runs out (not saved)."""
+    question.status = QuestionStatus.CLAIMED
+    question.claimed_by = user
+    question.claim_expires_at = now + timedelta(
+        minutes=selectors.get_profile(question.library).claim_minutes
+    )
+
+
+def _unclaim(question: Question) -> None:
+    """Back to the queue, claimed by nobody (not saved)."""
+    question.status = QuestionStatus.NEW
+    question.claimed_by = None
+    question.claim_expires_at = None
 
 
 def _set_deadline(question: Question, day: date) -> None:
@@ -323,20 +354,8 @@ def claim_question(*, question_id: int, user: User, now: datetime | None = None)
     with transaction.atomic():
         question = _lock(question_id)
         _require(question, QuestionStatus.NEW, QuestionStatus.CLAIMED)
-        if (
-            question.status == QuestionStatus.CLAIMED
-            and question.claimed_by_id not in (None, user.pk)
-            and question.claim_expires_at is not None
-            and question.claim_expires_at > now
-        ):
-            raise ClaimedByOtherError(
-                _("Another librarian is working on this question."),
-                claimed_by=question.claimed_by_id,
-            )
-        profile = selectors.get_profile(question.library)
-        question.status = QuestionStatus.CLAIMED
-        question.claimed_by = user
-        question.claim_expires_at = now + timedelta(minutes=profile.claim_minutes)
+        _refuse_if_claimed_by_other(question, user, now)
+        _claim_for(question, user, now)
         question.save(update_fields=["status", "claimed_by", "claim_expires_at"])
         _event(question, EventKind.CLAIM, now, author=user)
         _audit(question, "question_claimed", user)
@@ -348,9 +367,7 @@ def release_question(*, question_id: int, user: User, now: datetime | None = Non
     with transaction.atomic():
         question = _lock(question_id)
         _require(question, QuestionStatus.CLAIMED)
-        question.status = QuestionStatus.NEW
-        question.claimed_by = None
-        question.claim_expires_at = None
+        _unclaim(question)
         question.save(update_fields=["status", "claimed_by", "claim_expires_at"])
         _audit(question, "question_released", user)
     return question
@@ -365,9 +382,7 @@ def release_lapsed_claims(*, now: datetime | None = None) -> int:
             status=QuestionStatus.CLAIMED, claim_expires_at__lt=now
         )
         for question in lapsed:
-            question.status = QuestionStatus.NEW
-            question.claimed_by = None
-            question.claim_expires_at = None
+            _unclaim(question)
             question.save(update_fields=["status", "claimed_by", "claim_expires_at"])
             _audit(question, "question_claim_lapsed", None)
             released += 1
@@ -382,11 +397,8 @@ def assign_question(
     with transaction.atomic():
         question = _lock(question_id)
         _require(question, QuestionStatus.NEW, QuestionStatus.CLAIMED)
-        profile = selectors.get_profile(question.library)
-        question.status = QuestionStatus.CLAIMED
         question.assigned_to = assignee
-        question.claimed_by = assignee
-        question.claim_expires_at = now + timedelta(minutes=profile.claim_minutes)
+        _claim_for(question, assignee, now)
         question.save(update_fields=["status", "assigned_to", "claimed_by", "claim_expires_at"])
         _event(question, EventKind.ASSIGN, now, author=user, text=assignee.get_username())
         _audit(question, "question_assigned", user, assignee=assignee.pk)
@@ -408,10 +420,8 @@ def transfer_question(
             )
         from_library = question.library
         question.library = to_library
-        question.status = QuestionStatus.NEW
-        question.claimed_by = None
+        _unclaim(question)
         question.assigned_to = None
-        question.claim_expires_at = None
         _set_deadline(question, question.received_on)
         question.save()
         _event(question, EventKind.TRANSFER, now, author=user, text=note, from_library=from_library)
@@ -481,13 +491,11 @@ def reply_as_reader(*, token: str, text: str, now: datetime | None = None) -> Qu
                 QuestionStatus.CLAIMED if question.claimed_by_id else QuestionStatus.NEW
             )
         elif question.status in (QuestionStatus.ANSWERED, QuestionStatus.CLOSED):
-            question.status = QuestionStatus.NEW
-            question.claimed_by = question.answered_by
-            if question.answered_by_id:
-                question.status = QuestionStatus.CLAIMED
-                question.claim_expires_at = now + timedelta(
-                    minutes=selectors.get_profile(question.library).claim_minutes
-                )
+            # Reopened: back to whoever answered it, else to the queue.
+            if question.answered_by is not None:
+                _claim_for(question, question.answered_by, now)
+            else:
+                _unclaim(question)
             _set_deadline(question, today)
         question.save()
         _event(question, EventKind.REPLY, now, text=text)
@@ -519,13 +527,7 @@ def answer_question(
     with transaction.atomic():
         question = _lock(question_id)
         _require(question, QuestionStatus.NEW, QuestionStatus.CLAIMED, QuestionStatus.WAITING)
-        if (
-            question.status == QuestionStatus.CLAIMED
-            and question.claimed_by_id not in (None, user.pk)
-            and question.claim_expires_at is not None
-            and question.claim_expires_at > now
-        ):
-            raise ClaimedByOtherError(_("Another librarian is working on this question."))
+        _refuse_if_claimed_by_other(question, user, now)
         today = _local_day(question.library, now)
         working = selectors.working_days(question.library)
         question.status = QuestionStatus.ANSWERED
@@ -843,16 +845,22 @@ def send_deadline_reminders(*, now: datetime | None = None) -> int:
     """Remind the library (or the claiming librarian) of questions due soon; once per deadline."""
     now = now or timezone.now()
     sent = 0
+    policies: dict[int, tuple[ReferenceProfile, selectors.WorkingDays]] = {}
     with transaction.atomic():
         questions = (
-            Question.objects.select_for_update()
+            Question.objects.select_for_update(of=("self",))
+            .select_related("library", "claimed_by")
             .filter(status__in=(QuestionStatus.NEW, QuestionStatus.CLAIMED), deadline__isnull=False)
             .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("deadline")))
         )
         for question in questions:
-            profile = selectors.get_profile(question.library)
+            if question.library_id not in policies:  # one profile and calendar per library
+                policies[question.library_id] = (
+                    selectors.get_profile(question.library),
+                    selectors.working_days(question.library),
+                )
+            profile, working = policies[question.library_id]
             today = _local_day(question.library, now)
-            working = selectors.working_days(question.library)
             assert question.deadline is not None
             if working.between(today, question.deadline) > profile.reminder_days:
                 continue
@@ -887,7 +895,6 @@ def erase_expired_contacts(*, now: datetime | None = None) -> int:
     for library in libraries:
         profile = selectors.get_profile(library)
         cutoff = now - timedelta(days=profile.retention_days)
-        done = 0
         with transaction.atomic():
             questions = (
                 Question.objects.select_for_update()
@@ -898,23 +905,18 @@ def erase_expired_contacts(*, now: datetime | None = None) -> int:
                 )
                 .exclude(status__in=OPEN_STATUSES)
             )
-            for question in questions:
-                question.email = ""
-                question.name = ""
-                question.private_details = ""
-                question.municipality = ""
-                question.reader = None
-                question.contact_erased_at = now
-                question.save(
-                    update_fields=[
-                        "email", "name", "private_details", "municipality", "reader",
-                        "contact_erased_at",
-                    ]
-                )  # fmt: skip
-                QuestionEvent.objects.filter(
-                    question=question, kind__in=(EventKind.REPLY, EventKind.RATING)
-                ).update(text="")
-                done += 1
+            ids = list(questions.values_list("pk", flat=True))
+            done = Question.objects.filter(pk__in=ids).update(
+                email="",
+                name="",
+                private_details="",
+                municipality="",
+                reader=None,
+                contact_erased_at=now,
+            )
+            QuestionEvent.objects.filter(
+                question_id__in=ids, kind__in=(EventKind.REPLY, EventKind.RATING)
+            ).update(text="")
             if done:
                 record_audit(
                     actor_kind=ActorKind.SYSTEM,

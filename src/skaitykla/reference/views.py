@@ -9,6 +9,7 @@ from typing import Any
 from csp.decorators import csp_replace
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from skaitykla.core.client_ip import client_ip
 from skaitykla.core.errors import DomainError, NotFoundError
+from skaitykla.core.models import Library
 from skaitykla.core.staff_access import staff_required
 from skaitykla.core.timezones import library_zone
 from skaitykla.reference import forms, selectors, services
@@ -78,7 +80,7 @@ def _public_form(request: HttpRequest, kind: str, *, embed: bool = False) -> Htt
             try:
                 question = services.submit_question(
                     received_via=library,
-                    submission=form.submission(),  # type: ignore[attr-defined]
+                    submission=form.submission(),
                     client_ip=client_ip(request),
                     honeypot=honeypot,
                     fill_seconds=seconds,
@@ -258,13 +260,9 @@ class ArchiveFeed(Feed):
 
 def _visible(request: HttpRequest, question_id: int) -> Question:
     try:
-        question = selectors.get_question(question_id)
+        return selectors.get_staff_question(request.user, question_id)
     except NotFoundError:
         raise Http404 from None
-    libraries = selectors.staff_libraries(request.user)
-    if libraries is not None and question.library not in libraries:
-        raise Http404
-    return question
 
 
 def _today(request: HttpRequest) -> Any:
@@ -308,6 +306,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _transfer_targets(question: Question) -> QuerySet[Library]:
+    return selectors.list_member_libraries().exclude(pk=question.library_id)
+
+
 def _question_page(
     request: HttpRequest, question: Question, *, status: int = 200, **forms_: object
 ) -> HttpResponse:
@@ -321,10 +323,8 @@ def _question_page(
         "note_form": forms.NoteForm(),
         "template_form": forms.TemplateForm(),
         "clarify_form": forms.ClarifyForm(),
-        "transfer_form": forms.TransferForm(
-            libraries=selectors.list_member_libraries().exclude(pk=question.library_id)
-        ),
-        "assign_form": forms.AssignForm(users=selectors.list_colleagues(question.library)),
+        "transfer_form": forms.TransferForm(libraries=_transfer_targets(question)),
+        "assign_form": forms.AssignForm(users=selectors.list_colleagues()),
         "reject_form": forms.RejectForm(),
         "publish_form": forms.PublishForm(
             initial={
@@ -347,108 +347,93 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     return _question_page(request, _visible(request, question_id))
 
 
+def _action_form(request: HttpRequest, question: Question, action: str) -> tuple[str, Any] | None:
+    """The bound form an action posts and its name in the page context (None: no form)."""
+    post = request.POST
+    if action == "note":
+        return "note_form", forms.NoteForm(post)
+    if action == "template":
+        return "template_form", forms.TemplateForm(post)
+    if action == "clarify":
+        return "clarify_form", forms.ClarifyForm(post)
+    if action == "transfer":
+        return "transfer_form", forms.TransferForm(post, libraries=_transfer_targets(question))
+    if action == "assign":
+        return "assign_form", forms.AssignForm(post, users=selectors.list_colleagues())
+    if action == "reject":
+        return "reject_form", forms.RejectForm(post)
+    if action == "answer":
+        answer_form = forms.AnswerForm(post, request.FILES, read_levels=selectors.read_levels())
+        return "answer_form", answer_form
+    if action == "publish":
+        return "publish_form", forms.PublishForm(post)
+    return None
+
+
+def _perform(
+    action: str, question: Question, user: Any, data: dict[str, Any], base_url: str
+) -> None:
+    """Call the one service the action stands for."""
+    ids: dict[str, Any] = {"question_id": question.pk, "user": user}
+    if action == "claim":
+        services.claim_question(**ids)
+    elif action == "release":
+        services.release_question(**ids)
+    elif action == "close":
+        services.close_question(**ids)
+    elif action == "note":
+        services.add_note(**ids, text=data["text"])
+    elif action == "template":
+        services.save_answer_template(
+            user=user,
+            library=question.library,
+            title=data["title"],
+            body_html=data["body_html"],
+        )
+    elif action == "clarify":
+        services.ask_reader(**ids, message=data["message"], base_url=base_url)
+    elif action == "transfer":
+        services.transfer_question(**ids, to_library=data["to_library"], note=data["note"])
+    elif action == "assign":
+        services.assign_question(**ids, assignee=data["assignee"])
+    elif action == "reject":
+        services.reject_question(
+            **ids, reason=data["reason"], duplicate_of_id=data.get("duplicate_of")
+        )
+    elif action == "answer":
+        services.answer_question(
+            **ids,
+            answer_html=data["answer_html"],
+            read_level=data["read_level"],
+            question_type=data["question_type"],
+            attachment=data.get("attachment"),
+            base_url=base_url,
+        )
+    elif action == "publish":
+        services.publish_entry(**ids, **data)
+    else:
+        raise Http404
+
+
 @require_POST
 @staff_required(ANSWER)
 def question_action(request: HttpRequest, question_id: int, action: str) -> HttpResponse:
     question = _visible(request, question_id)
-    user = request.user
-    base_url = _base_url(request)
-    form: Any
+    if action == "publish" and not request.user.has_perm(PUBLISH):
+        raise Http404
+    data: dict[str, Any] = {}
+    bound = _action_form(request, question, action)
+    if bound is not None:
+        name, form = bound
+        if not form.is_valid():
+            return _question_page(request, question, status=400, **{name: form})
+        data = form.cleaned_data
     try:
-        if action == "claim":
-            services.claim_question(question_id=question.pk, user=user)  # type: ignore[arg-type]
-        elif action == "release":
-            services.release_question(question_id=question.pk, user=user)  # type: ignore[arg-type]
-        elif action == "close":
-            services.close_question(question_id=question.pk, user=user)  # type: ignore[arg-type]
-        elif action == "note":
-            form = forms.NoteForm(request.POST)
-            if not form.is_valid():
-                return _question_page(request, question, status=400, note_form=form)
-            services.add_note(question_id=question.pk, user=user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
-        elif action == "template":
-            form = forms.TemplateForm(request.POST)
-            if not form.is_valid():
-                return _question_page(request, question, status=400, template_form=form)
-            services.save_answer_template(
-                user=user,  # type: ignore[arg-type]
-                library=question.library,
-                title=form.cleaned_data["title"],
-                body_html=form.cleaned_data["body_html"],
-            )
-        elif action == "clarify":
-            form = forms.ClarifyForm(request.POST)
-            if not form.is_valid():
-                return _question_page(request, question, status=400, clarify_form=form)
-            services.ask_reader(
-                question_id=question.pk,
-                user=user,  # type: ignore[arg-type]
-                message=form.cleaned_data["message"],
-                base_url=base_url,
-            )
-        elif action == "transfer":
-            form = forms.TransferForm(
-                request.POST,
-                libraries=selectors.list_member_libraries().exclude(pk=question.library_id),
-            )
-            if not form.is_valid():
-                return _question_page(request, question, status=400, transfer_form=form)
-            services.transfer_question(
-                question_id=question.pk,
-                user=user,  # type: ignore[arg-type]
-                to_library=form.cleaned_data["to_library"],
-                note=form.cleaned_data["note"],
-            )
-            return redirect("reference:queue")
-        elif action == "assign":
-            form = forms.AssignForm(request.POST, users=selectors.list_colleagues(question.library))
-            if not form.is_valid():
-                return _question_page(request, question, status=400, assign_form=form)
-            services.assign_question(
-                question_id=question.pk,
-                user=user,  # type: ignore[arg-type]
-                assignee=form.cleaned_data["assignee"],
-            )
-        elif action == "reject":
-            form = forms.RejectForm(request.POST)
-            if not form.is_valid():
-                return _question_page(request, question, status=400, reject_form=form)
-            services.reject_question(
-                question_id=question.pk,
-                user=user,  # type: ignore[arg-type]
-                reason=form.cleaned_data["reason"],
-                duplicate_of_id=form.cleaned_data.get("duplicate_of"),
-            )
-        elif action == "answer":
-            form = forms.AnswerForm(
-                request.POST, request.FILES, read_levels=selectors.read_levels()
-            )
-            if not form.is_valid():
-                return _question_page(request, question, status=400, answer_form=form)
-            services.answer_question(
-                question_id=question.pk,
-                user=user,  # type: ignore[arg-type]
-                answer_html=form.cleaned_data["answer_html"],
-                read_level=form.cleaned_data["read_level"],
-                question_type=form.cleaned_data["question_type"],
-                attachment=form.cleaned_data.get("attachment"),
-                base_url=base_url,
-            )
-        elif action == "publish":
-            if not user.has_perm(PUBLISH):
-                raise Http404
-            form = forms.PublishForm(request.POST)
-            if not form.is_valid():
-                return _question_page(request, question, status=400, publish_form=form)
-            services.publish_entry(
-                question_id=question.pk,
-                user=user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        else:
-            raise Http404
+        _perform(action, question, request.user, data, _base_url(request))
     except DomainError as error:
         return _question_page(request, question, status=409, error=str(error))
+    if action == "transfer":  # no longer in this library's queue
+        return redirect("reference:queue")
     return redirect("reference:question", question_id=question.pk)
 
 

@@ -492,15 +492,10 @@ INDICATORS: tuple[Indicator, ...] = (
 
 INDICATORS_BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
 
-# Measures used only as inputs of indicators (none at present).
-HELPER_MEASURES: dict[str, Measure] = {}
-
-ALL_MEASURES: dict[str, Measure] = {**MEASURES_BY_CODE, **HELPER_MEASURES}
-
-# Every kind any measure or indicator reads (used to restrict rollup queries).
+# Every kind any measure or indicator reads.
 SOURCE_KINDS: tuple[str, ...] = tuple(
     dict.fromkeys(
-        [s.kind for m in ALL_MEASURES.values() for s in m.sources]
+        [s.kind for m in MEASURES for s in m.sources]
         + [i.source.kind for ind in INDICATORS for i in ind.inputs if i.source]
     )
 )

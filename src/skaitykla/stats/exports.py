@@ -10,12 +10,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
-import matplotlib
-from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from skaitykla.core.pdf import new_document
 
 Cell = str | int | float | Decimal | None
 
@@ -102,10 +101,6 @@ def _xlsx_cell(value: Cell) -> str | int | float | None:
     return value
 
 
-def font_path() -> Path:
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-
-
 def pdf_report(
     *,
     title: str,
@@ -115,11 +110,7 @@ def pdf_report(
     language: str = "lt",
 ) -> bytes:
     """A report: title, the notes, each chart (PNG) and each table, in DejaVu Sans."""
-    pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title(title)
-    pdf.set_lang(language)
-    pdf.add_font("DejaVu", "", str(font_path()))
-    pdf.add_font("DejaVu", "B", str(font_path().with_name("DejaVuSans-Bold.ttf")))
+    pdf = new_document(title=title, language=language)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("DejaVu", size=16)

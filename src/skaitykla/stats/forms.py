@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from skaitykla.core.choices import Channel
 from skaitykla.stats.definitions import MEASURES
-from skaitykla.stats.models import DailyRollup
 from skaitykla.stats.selectors import (
     GROUPS,
     MAX_PERIOD_DAYS,
@@ -22,6 +21,7 @@ from skaitykla.stats.selectors import (
     Period,
     StatsQueryError,
     list_libraries,
+    list_reader_categories,
     room_exists,
 )
 
@@ -102,15 +102,9 @@ class StatsQueryForm(forms.Form):
             ("", _("All libraries")),
             *((code, f"{lib.name} ({code})") for code, lib in self._libraries.items()),
         ]
-        categories = (
-            DailyRollup.objects.exclude(reader_category="")
-            .values_list("reader_category", flat=True)
-            .distinct()
-            .order_by("reader_category")
-        )
         self.fields["reader_category"].choices = [  # type: ignore[attr-defined]
             ("", _("Any")),
-            *((c, c) for c in categories),
+            *((c, c) for c in list_reader_categories()),
         ]
 
     def clean(self) -> dict[str, Any]:

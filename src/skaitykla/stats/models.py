@@ -17,8 +17,8 @@ from skaitykla.core.models import Library
 _DIMENSIONS = ("day", "library", "place", "kind", "channel", "reader_category", "category")
 
 
-class DailyRollup(models.Model):
-    """Facts aggregated per day × library × place × kind × channel × reader category × category."""
+class _Dimensions(models.Model):
+    """The dimensions a rollup row aggregates the facts by (``_DIMENSIONS``)."""
 
     day = models.DateField(_("day"))
     library = models.ForeignKey(
@@ -29,6 +29,14 @@ class DailyRollup(models.Model):
     channel = models.CharField(_("channel"), max_length=20, blank=True)
     reader_category = models.CharField(_("reader category"), max_length=40, blank=True)
     category = models.CharField(_("category"), max_length=60, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(_Dimensions):
+    """Facts aggregated per day × library × place × kind × channel × reader category × category."""
+
     quantity = models.BigIntegerField(_("quantity"), default=0)
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=3, default=0)
     facts = models.BigIntegerField(_("facts"), default=0)
@@ -51,18 +59,9 @@ class DailyRollup(models.Model):
         return f"{self.day} {self.kind} ×{self.quantity}"
 
 
-class ValueRollup(models.Model):
+class ValueRollup(_Dimensions):
     """How many facts of a distribution kind had each value (exact medians from a histogram)."""
 
-    day = models.DateField(_("day"))
-    library = models.ForeignKey(
-        Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="+"
-    )
-    place = models.CharField(_("place"), max_length=40, blank=True)
-    kind = models.CharField(_("kind"), max_length=60)
-    channel = models.CharField(_("channel"), max_length=20, blank=True)
-    reader_category = models.CharField(_("reader category"), max_length=40, blank=True)
-    category = models.CharField(_("category"), max_length=60, blank=True)
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=3)
     facts = models.BigIntegerField(_("facts"), default=0)
 
@@ -97,8 +96,8 @@ class RollupWatermark(models.Model):
         return f"{self.name}: {self.last_fact_id}"
 
 
-class PopulationServed(models.Model):
-    """The population a library is to serve in a year (ISO 2789 "population to be served")."""
+class _LibraryYear(models.Model):
+    """A figure staff enter once per library and year."""
 
     library = models.ForeignKey(
         Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="+"
@@ -106,6 +105,14 @@ class PopulationServed(models.Model):
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(1900), MaxValueValidator(2200)]
     )
+
+    class Meta:
+        abstract = True
+
+
+class PopulationServed(_LibraryYear):
+    """The population a library is to serve in a year (ISO 2789 "population to be served")."""
+
     population = models.PositiveIntegerField(_("population"))
 
     class Meta:
@@ -119,15 +126,9 @@ class PopulationServed(models.Model):
         return f"{self.library_id} {self.year}: {self.population}"
 
 
-class CollectionFigures(models.Model):
+class CollectionFigures(_LibraryYear):
     """Items held at the end of a year and items not loaned during it (entered by staff)."""
 
-    library = models.ForeignKey(
-        Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="+"
-    )
-    year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(1900), MaxValueValidator(2200)]
-    )
     items_held = models.PositiveIntegerField(_("items held"))
     items_not_loaned = models.PositiveIntegerField(_("items not loaned"), default=0)
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from skaitykla.stats.definitions import (
-    INDICATORS,
-    MEASURES,
-    MEASURES_BY_CODE,
-)
+from skaitykla.stats.definitions import MEASURES, MEASURES_BY_CODE
 from skaitykla.stats.exports import Cell, Table
 from skaitykla.stats.forms import StatsQuery
 from skaitykla.stats.selectors import (
@@ -31,18 +28,6 @@ from skaitykla.stats.selectors import (
 TABLES = ("summary", "indicators", "breakdown", "series")
 
 
-def notes(query: StatsQuery) -> list[tuple[str, str]]:
-    described = query.filters.describe()
-    return [
-        (_("Period"), str(query.period)),
-        (_("Compared with"), str(query.comparison) if query.comparison else "—"),
-        (_("Library"), described["library"] or _("All libraries")),
-        (_("Reading room"), described["room"] or _("Any")),
-        (_("Channel"), described["channel"] or _("Any")),
-        (_("Reader category"), described["reader_category"] or _("Any")),
-    ]
-
-
 def change(current: Number | None, previous: Number | None) -> Decimal | None:
     if current is None or previous in (None, 0):
         return None
@@ -51,63 +36,10 @@ def change(current: Number | None, previous: Number | None) -> Decimal | None:
     return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def summary_table(query: StatsQuery) -> Table:
-    current = measure_totals(query.period, query.filters)
-    previous = measure_totals(query.comparison, query.filters) if query.comparison else {}
-    rows: list[list[Cell]] = []
-    for measure in MEASURES:
-        before = previous.get(measure.code) if query.comparison else None
-        rows.append(
-            [
-                str(measure.name),
-                str(measure.unit),
-                current[measure.code],
-                before,
-                change(current[measure.code], before),
-            ]
-        )
-    header = [_("Measure"), _("Unit"), str(query.period)]
-    header += [str(query.comparison), _("Change, %")] if query.comparison else ["", ""]
-    return Table(_("Measures"), header, rows, notes(query))
-
-
 def _inputs_text(inputs: dict[str, Any]) -> str:
     return "; ".join(
         f"{name} = {'—' if value is None else value}" for name, value in inputs.items()
     )
-
-
-def indicator_table(query: StatsQuery) -> Table:
-    current = indicators(query.period, query.filters)
-    previous = (
-        {r.indicator.code: r for r in indicators(query.comparison, query.filters)}
-        if query.comparison
-        else {}
-    )
-    rows: list[list[Cell]] = []
-    for result in current:
-        before = previous.get(result.indicator.code)
-        rows.append(
-            [
-                str(result.indicator.name),
-                str(result.indicator.formula),
-                _inputs_text(result.inputs),
-                result.value,
-                before.value if before else None,
-                str(result.indicator.unit),
-                result.indicator.iso_term,
-            ]
-        )
-    header = [
-        _("Indicator"),
-        _("Formula"),
-        _("Inputs"),
-        str(query.period),
-        str(query.comparison) if query.comparison else "",
-        _("Unit"),
-        _("Standard"),
-    ]
-    return Table(_("Indicators"), header, rows, notes(query))
 
 
 def group_label(group: str, key: Any, names: dict[str, str]) -> str:
@@ -118,48 +50,135 @@ def group_label(group: str, key: Any, names: dict[str, str]) -> str:
     return str(key) if key not in ("", None) else _("(not recorded)")
 
 
-def breakdown_rows(query: StatsQuery) -> list[tuple[Any, Number]]:
-    table = measure_table(query.period, query.filters, group=query.group, codes=[query.measure])
-    rows = [(key, values[query.measure]) for key, values in table.items() if key != TOTAL]
-    return sort_rows(rows, query.sort)
+class Report:
+    """The tables of one validated query. Each number is computed once per report however many
+    tables, charts and links show it (the dashboard and the PDF show most of them twice)."""
 
+    def __init__(self, query: StatsQuery) -> None:
+        self.query = query
+        self.measure = MEASURES_BY_CODE[query.measure]
 
-def breakdown_table(query: StatsQuery) -> Table:
-    measure = MEASURES_BY_CODE[query.measure]
-    names = library_names()
-    rows: list[list[Cell]] = [
-        [group_label(query.group, key, names), value] for key, value in breakdown_rows(query)
-    ]
-    header = [_("Group"), f"{measure.name} ({measure.unit})"]
-    title = _("%(measure)s: breakdown") % {"measure": measure.name}
-    return Table(title, header, rows, notes(query))
+    @cached_property
+    def notes(self) -> list[tuple[str, str]]:
+        query = self.query
+        described = query.filters.describe()
+        return [
+            (_("Period"), str(query.period)),
+            (_("Compared with"), str(query.comparison) if query.comparison else "—"),
+            (_("Library"), described["library"] or _("All libraries")),
+            (_("Reading room"), described["room"] or _("Any")),
+            (_("Channel"), described["channel"] or _("Any")),
+            (_("Reader category"), described["reader_category"] or _("Any")),
+        ]
 
+    @cached_property
+    def library_names(self) -> dict[str, str]:
+        return library_names()
 
-def series_table(query: StatsQuery) -> Table:
-    measure = MEASURES_BY_CODE[query.measure]
-    current = time_series(query.period, query.filters, query.measure)
-    previous = (
-        time_series(query.comparison, query.filters, query.measure) if query.comparison else []
-    )
-    rows: list[list[Cell]] = []
-    for index, (month, value) in enumerate(current):
-        before = previous[index][1] if index < len(previous) else None
-        rows.append([month.strftime("%Y-%m"), value, before])
-    header = [_("Month"), str(query.period), str(query.comparison) if query.comparison else ""]
-    title = _("%(measure)s: by month") % {"measure": measure.name}
-    return Table(title, header, rows, notes(query))
+    @cached_property
+    def _totals(self) -> dict[str, Number]:
+        return measure_totals(self.query.period, self.query.filters)
 
+    @cached_property
+    def _previous_totals(self) -> dict[str, Number]:
+        comparison = self.query.comparison
+        return measure_totals(comparison, self.query.filters) if comparison else {}
 
-def build_table(name: str, query: StatsQuery) -> Table:
-    if name == "summary":
-        return summary_table(query)
-    if name == "indicators":
-        return indicator_table(query)
-    if name == "breakdown":
-        return breakdown_table(query)
-    if name == "series":
-        return series_table(query)
-    raise ValueError(name)
+    @cached_property
+    def summary_table(self) -> Table:
+        query, current, previous = self.query, self._totals, self._previous_totals
+        rows: list[list[Cell]] = []
+        for measure in MEASURES:
+            before = previous.get(measure.code) if query.comparison else None
+            rows.append(
+                [
+                    str(measure.name),
+                    str(measure.unit),
+                    current[measure.code],
+                    before,
+                    change(current[measure.code], before),
+                ]
+            )
+        header = [_("Measure"), _("Unit"), str(query.period)]
+        header += [str(query.comparison), _("Change, %")] if query.comparison else ["", ""]
+        return Table(_("Measures"), header, rows, self.notes)
+
+    @cached_property
+    def indicators_table(self) -> Table:
+        query = self.query
+        current = indicators(query.period, query.filters, totals=self._totals)
+        previous = (
+            {
+                r.indicator.code: r
+                for r in indicators(query.comparison, query.filters, totals=self._previous_totals)
+            }
+            if query.comparison
+            else {}
+        )
+        rows: list[list[Cell]] = []
+        for result in current:
+            before = previous.get(result.indicator.code)
+            rows.append(
+                [
+                    str(result.indicator.name),
+                    str(result.indicator.formula),
+                    _inputs_text(result.inputs),
+                    result.value,
+                    before.value if before else None,
+                    str(result.indicator.unit),
+                    result.indicator.iso_term,
+                ]
+            )
+        header = [
+            _("Indicator"),
+            _("Formula"),
+            _("Inputs"),
+            str(query.period),
+            str(query.comparison) if query.comparison else "",
+            _("Unit"),
+            _("Standard"),
+        ]
+        return Table(_("Indicators"), header, rows, self.notes)
+
+    @cached_property
+    def breakdown_rows(self) -> list[tuple[Any, Number]]:
+        query = self.query
+        table = measure_table(query.period, query.filters, group=query.group, codes=[query.measure])
+        rows = [(key, values[query.measure]) for key, values in table.items() if key != TOTAL]
+        return sort_rows(rows, query.sort)
+
+    @cached_property
+    def breakdown_table(self) -> Table:
+        measure, group = self.measure, self.query.group
+        rows: list[list[Cell]] = [
+            [group_label(group, key, self.library_names), value]
+            for key, value in self.breakdown_rows
+        ]
+        header = [_("Group"), f"{measure.name} ({measure.unit})"]
+        title = _("%(measure)s: breakdown") % {"measure": measure.name}
+        return Table(title, header, rows, self.notes)
+
+    @cached_property
+    def series_table(self) -> Table:
+        query = self.query
+        current = time_series(query.period, query.filters, query.measure)
+        previous = (
+            time_series(query.comparison, query.filters, query.measure) if query.comparison else []
+        )
+        rows: list[list[Cell]] = []
+        for index, (month, value) in enumerate(current):
+            before = previous[index][1] if index < len(previous) else None
+            rows.append([month.strftime("%Y-%m"), value, before])
+        header = [_("Month"), str(query.period), str(query.comparison) if query.comparison else ""]
+        title = _("%(measure)s: by month") % {"measure": self.measure.name}
+        return Table(title, header, rows, self.notes)
+
+    def table(self, name: str) -> Table:
+        """One of ``TABLES`` by name."""
+        if name not in TABLES:
+            raise ValueError(name)
+        table: Table = getattr(self, f"{name}_table")
+        return table
 
 
 def national_table(year: int, libraries: list[tuple[int, str]]) -> Table:
@@ -182,7 +201,7 @@ def national_table(year: int, libraries: list[tuple[int, str]]) -> Table:
                         totals[measure.code],
                     ]
                 )
-        for result in indicators(period, filters):
+        for result in indicators(period, filters, totals=totals):
             if result.indicator.national_code and result.value is not None:
                 rows.append(
                     [
@@ -197,6 +216,3 @@ def national_table(year: int, libraries: list[tuple[int, str]]) -> Table:
     header = ["biblioteka", "metai", "rodiklio_grupe", "rodiklio_kodas", "rodiklio_aprasymas"]
     header.append("reiksme")
     return Table(_("National statistics"), header, rows, [(_("Year"), str(year))])
-
-
-__all__ = ["INDICATORS", "TABLES", "build_table", "national_table"]

@@ -16,14 +16,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 
 from skaitykla.core.models import Library, ReadingRoom, ServiceFact
 from skaitykla.stats.definitions import (
-    ALL_MEASURES,
     INDICATORS,
     MEASURES,
+    MEASURES_BY_CODE,
     Indicator,
     Measure,
     Source,
@@ -142,20 +142,36 @@ class _Cell:
     facts: int = 0
 
 
-def _sums(
-    period: Period, filters: Filters, group: str, kinds: Iterable[str], origin: Origin
-) -> dict[Any, dict[tuple[str, str, str], _Cell]]:
+def _grouped(
+    period: Period,
+    filters: Filters,
+    group: str,
+    kinds: Iterable[str],
+    origin: Origin,
+    fields: list[str],
+) -> QuerySet[Any]:
+    """``values()`` of the rollups (or facts) by ``fields`` and the group key ``g`` (when the
+    grouping is not the total); read the key back with ``_group_key``."""
     model = DailyRollup if origin == "rollup" else ServiceFact
     expression = _group_expression(group)
     qs = _base(model, period, filters, kinds)
-    fields = ["kind", "channel", "category"]
-    if expression is not None:
-        qs = qs.annotate(g=expression)
-        fields.append("g")
+    if expression is None:
+        return qs.values(*fields)
+    return qs.annotate(g=expression).values(*fields, "g")
+
+
+def _group_key(row: dict[str, Any]) -> Any:
+    return _key(row["g"]) if "g" in row else TOTAL
+
+
+def _sums(
+    period: Period, filters: Filters, group: str, kinds: Iterable[str], origin: Origin
+) -> dict[Any, dict[tuple[str, str, str], _Cell]]:
+    qs = _grouped(period, filters, group, kinds, origin, ["kind", "channel", "category"])
     facts = Sum("facts") if origin == "rollup" else Count("id")
     result: dict[Any, dict[tuple[str, str, str], _Cell]] = defaultdict(dict)
-    for row in qs.values(*fields).annotate(q=Sum("quantity"), v=Sum("value"), n=facts):
-        key = _key(row["g"]) if expression is not None else TOTAL
+    for row in qs.annotate(q=Sum("quantity"), v=Sum("value"), n=facts):
+        key = _group_key(row)
         result[key][(row["kind"], row["channel"], row["category"])] = _Cell(
             int(row["q"] or 0), Decimal(row["v"] or 0), int(row["n"] or 0)
         )
@@ -166,18 +182,13 @@ def _snapshots(
     period: Period, filters: Filters, group: str, sources: tuple[Source, ...], origin: Origin
 ) -> dict[Any, int]:
     """Per group: the sum over libraries of each library's latest snapshot in the group."""
-    model = DailyRollup if origin == "rollup" else ServiceFact
-    expression = _group_expression(group)
-    qs = _base(model, period, filters, {s.kind for s in sources})
+    kinds = {s.kind for s in sources}
     fields = ["library_id", "day", "kind", "channel", "category"]
-    if expression is not None:
-        qs = qs.annotate(g=expression)
-        fields.append("g")
     latest: dict[tuple[Any, int], tuple[date, int]] = {}
-    for row in qs.values(*fields).annotate(q=Sum("quantity")):
+    for row in _grouped(period, filters, group, kinds, origin, fields).annotate(q=Sum("quantity")):
         if not any(s.matches(row["kind"], row["channel"], row["category"]) for s in sources):
             continue
-        key = (_key(row["g"]) if expression is not None else TOTAL, row["library_id"])
+        key = (_group_key(row), row["library_id"])
         day, quantity = latest.get(key, (date.min, 0))
         if row["day"] > day:
             latest[key] = (row["day"], int(row["q"] or 0))
@@ -222,7 +233,7 @@ def measure_table(
     origin: Origin = "rollup",
 ) -> dict[Any, dict[str, Number]]:
     """``{group key: {measure code: value}}`` for the measures (all when ``codes`` is None)."""
-    measures = [ALL_MEASURES[c] for c in codes] if codes is not None else list(MEASURES)
+    measures = [MEASURES_BY_CODE[c] for c in codes] if codes is not None else list(MEASURES)
     kinds = {s.kind for m in measures for s in m.sources if m.aggregate != "snapshot"}
     sums = _sums(period, filters, group, kinds, origin) if kinds else {}
     snapshot_measures = [m for m in measures if m.aggregate == "snapshot"]
@@ -331,20 +342,20 @@ class IndicatorResult:
 TWO_PLACES = Decimal("0.01")
 
 
-def _library_ids(filters: Filters) -> list[int]:
-    if filters.libraries:
-        return list(filters.libraries)
-    return list(Library.objects.values_list("pk", flat=True))
+def _year_rows(model: Any, filters: Filters, year: int) -> QuerySet[Any]:
+    """A setting table's rows for the year, of the filtered libraries (all when none)."""
+    rows = model.objects.filter(year=year)
+    return rows.filter(library_id__in=filters.libraries) if filters.libraries else rows
 
 
 def population(filters: Filters, year: int) -> int | None:
-    rows = PopulationServed.objects.filter(library_id__in=_library_ids(filters), year=year)
+    rows = _year_rows(PopulationServed, filters, year)
     total = rows.aggregate(total=Sum("population"))["total"]
     return int(total) if total is not None else None
 
 
 def collection_figures(filters: Filters, year: int) -> tuple[int | None, int | None]:
-    rows = CollectionFigures.objects.filter(library_id__in=_library_ids(filters), year=year)
+    rows = _year_rows(CollectionFigures, filters, year)
     totals = rows.aggregate(held=Sum("items_held"), unused=Sum("items_not_loaned"))
     held = int(totals["held"]) if totals["held"] is not None else None
     unused = int(totals["unused"]) if totals["unused"] is not None else None
@@ -369,6 +380,14 @@ def indicators(
     year = period.end.year
     people = population(filters, year)
     held, unused = collection_figures(filters, year)
+    distributions: dict[Source, list[tuple[Decimal, int]]] = {}
+
+    def distribution(source: Source) -> list[tuple[Decimal, int]]:
+        # several indicators read the same kind's values (the median and the deadline share)
+        if source not in distributions:
+            distributions[source] = value_distribution(period, filters, source, origin=origin)
+        return distributions[source]
+
     results: list[IndicatorResult] = []
     for indicator in chosen:
         inputs: dict[str, Number | None] = {}
@@ -382,12 +401,11 @@ def indicators(
             elif item.kind == "items_not_loaned":
                 inputs[item.name] = unused
             elif item.kind == "count_at_most" and item.source is not None:
-                distribution = value_distribution(period, filters, item.source, origin=origin)
-                inputs[item.name] = sum(n for value, n in distribution if value <= item.at_most)
-            elif item.kind == "median" and item.source is not None:
-                inputs[item.name] = weighted_median(
-                    value_distribution(period, filters, item.source, origin=origin)
+                inputs[item.name] = sum(
+                    n for value, n in distribution(item.source) if value <= item.at_most
                 )
+            elif item.kind == "median" and item.source is not None:
+                inputs[item.name] = weighted_median(distribution(item.source))
         results.append(IndicatorResult(indicator, period, _compute(indicator, inputs), inputs))
     return results
 
@@ -431,9 +449,14 @@ def library_names() -> dict[str, str]:
     return dict(Library.objects.values_list("code", "name"))
 
 
-def latest_fact_day() -> date | None:
-    day: date | None = DailyRollup.objects.aggregate(last=Max("day"))["last"]
-    return day
+def list_reader_categories() -> list[str]:
+    """The reader categories the rollups have seen (the choices of the reader-category filter)."""
+    return list(
+        DailyRollup.objects.exclude(reader_category="")
+        .values_list("reader_category", flat=True)
+        .distinct()
+        .order_by("reader_category")
+    )
 
 
 def sort_rows(rows: list[tuple[Any, Number]], sort: str) -> list[tuple[Any, Number]]:

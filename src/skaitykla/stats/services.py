@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, Sum
 
+from skaitykla.accounts.models import User
+from skaitykla.core.choices import ActorKind
 from skaitykla.core.models import Library, ServiceFact
+from skaitykla.core.services import record_audit
 from skaitykla.stats.definitions import DISTRIBUTION_KINDS
 from skaitykla.stats.models import (
     CollectionFigures,
@@ -84,6 +88,10 @@ def _ranges(days: list[date], span: int) -> list[tuple[date, date]]:
     return ranges
 
 
+def _dimensions(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _DIMENSIONS}
+
+
 def _recompute(library_id: int, start: date, end: date, top: int) -> int:
     """Replace the rollups of one library's days [start, end] with the facts' aggregates."""
     DailyRollup.objects.filter(library_id=library_id, day__gte=start, day__lte=end).delete()
@@ -93,13 +101,7 @@ def _recompute(library_id: int, start: date, end: date, top: int) -> int:
     ).order_by()
     daily = [
         DailyRollup(
-            day=row["day"],
-            library_id=row["library_id"],
-            place=row["place"],
-            kind=row["kind"],
-            channel=row["channel"],
-            reader_category=row["reader_category"],
-            category=row["category"],
+            **_dimensions(row),
             quantity=row["q"] or 0,
             value=row["v"] or 0,
             facts=row["n"],
@@ -111,13 +113,7 @@ def _recompute(library_id: int, start: date, end: date, top: int) -> int:
     DailyRollup.objects.bulk_create(daily, batch_size=5_000)
     histogram = [
         ValueRollup(
-            day=row["day"],
-            library_id=row["library_id"],
-            place=row["place"],
-            kind=row["kind"],
-            channel=row["channel"],
-            reader_category=row["reader_category"],
-            category=row["category"],
+            **_dimensions(row),
             value=row["value"],
             facts=row["n"],
         )
@@ -139,25 +135,50 @@ def ensure_rollups_fresh() -> int:
     return last
 
 
-def set_population(*, library: Library, year: int, population: int) -> PopulationServed:
+def _audit_setting(
+    action: str, row: PopulationServed | CollectionFigures, actor: User | None
+) -> None:
+    record_audit(
+        actor_kind=ActorKind.STAFF if actor is not None else ActorKind.SYSTEM,
+        actor_id=actor.pk if actor is not None else "",
+        action=action,
+        object_type=row._meta.label_lower,
+        object_id=row.pk,
+        library=row.library,
+        detail={"year": row.year},
+    )
+
+
+def set_population(
+    *, library: Library, year: int, population: int, actor: User | None = None
+) -> PopulationServed:
     """Set the population a library serves in a year (one row per library and year)."""
     if population < 0:
         raise ValueError("population must not be negative")
-    row, _created = PopulationServed.objects.update_or_create(
-        library=library, year=year, defaults={"population": population}
-    )
+    with transaction.atomic():
+        row, _created = PopulationServed.objects.update_or_create(
+            library=library, year=year, defaults={"population": population}
+        )
+        _audit_setting("stats.population_set", row, actor)
     return row
 
 
 def set_collection_figures(
-    *, library: Library, year: int, items_held: int, items_not_loaned: int
+    *,
+    library: Library,
+    year: int,
+    items_held: int,
+    items_not_loaned: int,
+    actor: User | None = None,
 ) -> CollectionFigures:
     """Set a library's items held and items not loaned for a year."""
     if items_held < 0 or items_not_loaned < 0 or items_not_loaned > items_held:
         raise ValueError("items not loaned must be between 0 and items held")
-    row, _created = CollectionFigures.objects.update_or_create(
-        library=library,
-        year=year,
-        defaults={"items_held": items_held, "items_not_loaned": items_not_loaned},
-    )
+    with transaction.atomic():
+        row, _created = CollectionFigures.objects.update_or_create(
+            library=library,
+            year=year,
+            defaults={"items_held": items_held, "items_not_loaned": items_not_loaned},
+        )
+        _audit_setting("stats.collection_figures_set", row, actor)
     return row

@@ -3,7 +3,7 @@ the definition cards and the setting tables. Views validate, authorise, call and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from skaitykla.core.staff_access import staff_required
 from skaitykla.stats import charts, reports
-from skaitykla.stats.definitions import HELPER_MEASURES, INDICATORS, MEASURES, MEASURES_BY_CODE
-from skaitykla.stats.exports import csv_bytes, pdf_report, xlsx_bytes
+from skaitykla.stats.definitions import INDICATORS, MEASURES
+from skaitykla.stats.exports import Table, csv_bytes, pdf_report, xlsx_bytes
 from skaitykla.stats.forms import (
     CollectionForm,
     NationalExportForm,
@@ -32,53 +32,41 @@ from skaitykla.stats.selectors import (
 )
 from skaitykla.stats.services import ensure_rollups_fresh, set_collection_figures, set_population
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 VIEW = "stats.view_statistics"
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _query(request: HttpRequest) -> tuple[StatsQueryForm, StatsQuery | None]:
-    form = StatsQueryForm(request.GET or None)
-    if not request.GET:
-        form = StatsQueryForm({})
+    form = StatsQueryForm(request.GET or {})  # bound even without parameters: the defaults
     if not form.is_valid():
         return form, None
     return form, form.query()
 
 
-def _charts(query: StatsQuery) -> dict[str, Any]:
-    measure = MEASURES_BY_CODE[query.measure]
-    series = reports.series_table(query)
-    labels = [str(row[0]) for row in series.rows]
+def _figures(report: reports.Report) -> list[tuple[str, Figure]]:
+    """The two charts of a report (by month, by group) with their titles."""
+    measure, query = report.measure, report.query
+    series, breakdown = report.series_table, report.breakdown_table
     lines = [(str(query.period), [float(row[1] or 0) for row in series.rows])]
     if query.comparison:
         lines.append((str(query.comparison), [float(row[2] or 0) for row in series.rows]))
-    breakdown = reports.breakdown_table(query)
-    line_title = _("%(measure)s by month") % {"measure": measure.name}
-    bar_title = _("%(measure)s by group") % {"measure": measure.name}
-    line_svg = charts.to_svg(
-        charts.line_figure(labels, lines, str(measure.unit)),
-        title=line_title,
-        desc=_("Line chart; the same numbers are in the table beside it."),
-        element_id="chart-series",
-    )
-    bar_svg = charts.to_svg(
-        charts.bar_figure(
-            [str(row[0]) for row in breakdown.rows],
-            [float(row[1] or 0) for row in breakdown.rows],
-            str(measure.unit),
+    return [
+        (
+            _("%(measure)s by month") % {"measure": measure.name},
+            charts.line_figure([str(row[0]) for row in series.rows], lines, str(measure.unit)),
         ),
-        title=bar_title,
-        desc=_("Bar chart; the same numbers are in the table beside it."),
-        element_id="chart-breakdown",
-    )
-    return {
-        "series": series,
-        "breakdown": breakdown,
-        "line_title": line_title,
-        "bar_title": bar_title,
-        "line_svg": line_svg,
-        "bar_svg": bar_svg,
-    }
+        (
+            _("%(measure)s by group") % {"measure": measure.name},
+            charts.bar_figure(
+                [str(row[0]) for row in breakdown.rows],
+                [float(row[1] or 0) for row in breakdown.rows],
+                str(measure.unit),
+            ),
+        ),
+    ]
 
 
 @require_GET
@@ -89,19 +77,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if query is None:
         return render(request, "stats/dashboard.html", context, status=400)
     ensure_rollups_fresh()
-    breakdown_rows = reports.breakdown_rows(query)
+    report = reports.Report(query)
     drill = []
     if query.group == "library":
-        names = {lib.code: lib.name for lib in list_libraries()}
-        drill = [(code, names.get(code, code), value) for code, value in breakdown_rows]
-    params = request.GET.copy()
+        names = report.library_names
+        drill = [(code, names.get(code, code), value) for code, value in report.breakdown_rows]
+    (line_title, line), (bar_title, bar) = _figures(report)
     context.update(
-        summary=reports.summary_table(query),
-        indicators=reports.indicator_table(query),
+        summary=report.summary_table,
+        indicators=report.indicators_table,
+        series=report.series_table,
+        breakdown=report.breakdown_table,
+        line_title=line_title,
+        bar_title=bar_title,
+        line_svg=charts.to_svg(
+            line,
+            title=line_title,
+            desc=_("Line chart; the same numbers are in the table beside it."),
+            element_id="chart-series",
+        ),
+        bar_svg=charts.to_svg(
+            bar,
+            title=bar_title,
+            desc=_("Bar chart; the same numbers are in the table beside it."),
+            element_id="chart-breakdown",
+        ),
         drill=drill,
-        querystring=params.urlencode(),
-        measure=MEASURES_BY_CODE[query.measure],
-        **_charts(query),
+        querystring=request.GET.urlencode(),
+        measure=report.measure,
     )
     return render(request, "stats/dashboard.html", context)
 
@@ -111,6 +114,18 @@ def _bad_request(form: Any) -> HttpResponse:
     return HttpResponseBadRequest(
         "\n".join(lines) or _("Bad request."), content_type="text/plain; charset=utf-8"
     )
+
+
+def _download(table: Table, fmt: str, filename: str, *, notes: bool = True) -> HttpResponse:
+    """The table as a CSV (with its notes as comment lines unless ``notes`` is off) or XLSX."""
+    if fmt == "csv":
+        body, content_type = csv_bytes(table, notes=notes), "text/csv; charset=utf-8"
+    else:
+        body = xlsx_bytes([table])
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _filename(name: str, query: StatsQuery, extension: str) -> str:
@@ -127,16 +142,8 @@ def export_table(request: HttpRequest, fmt: str) -> HttpResponse:
     if query is None:
         return _bad_request(form)
     ensure_rollups_fresh()
-    table = reports.build_table(table_name, query)
-    if fmt == "csv":
-        body, content_type = csv_bytes(table), "text/csv; charset=utf-8"
-    else:
-        body = xlsx_bytes([table])
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(body, content_type=content_type)
-    filename = _filename(table_name, query, fmt)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    table = reports.Report(query).table(table_name)
+    return _download(table, fmt, _filename(table_name, query, fmt))
 
 
 @require_GET
@@ -146,38 +153,16 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     if query is None:
         return _bad_request(form)
     ensure_rollups_fresh()
-    measure = MEASURES_BY_CODE[query.measure]
-    series = reports.series_table(query)
-    breakdown = reports.breakdown_table(query)
-    lines = [(str(query.period), [float(row[1] or 0) for row in series.rows])]
-    if query.comparison:
-        lines.append((str(query.comparison), [float(row[2] or 0) for row in series.rows]))
-    pngs = [
-        (
-            _("%(measure)s by month") % {"measure": measure.name},
-            charts.to_png(
-                charts.line_figure([str(r[0]) for r in series.rows], lines, str(measure.unit))
-            ),
-        ),
-        (
-            _("%(measure)s by group") % {"measure": measure.name},
-            charts.to_png(
-                charts.bar_figure(
-                    [str(r[0]) for r in breakdown.rows],
-                    [float(r[1] or 0) for r in breakdown.rows],
-                    str(measure.unit),
-                )
-            ),
-        ),
-    ]
+    report = reports.Report(query)
+    pngs = [(title, charts.to_png(figure)) for title, figure in _figures(report)]
     body = pdf_report(
         title=_("Service statistics report"),
         subtitle=_("Prepared %(when)s") % {"when": timezone.localdate().isoformat()},
         tables=[
-            reports.summary_table(query),
-            reports.indicator_table(query),
-            series,
-            breakdown,
+            report.summary_table,
+            report.indicators_table,
+            report.series_table,
+            report.breakdown_table,
         ],
         charts=pngs,
         language=get_language() or "lt",
@@ -207,14 +192,7 @@ def national_export(request: HttpRequest, fmt: str) -> HttpResponse:
     ensure_rollups_fresh()
     year = form.cleaned_data["year"]
     table = reports.national_table(year, libraries)
-    if fmt == "csv":
-        body, content_type = csv_bytes(table, notes=False), "text/csv; charset=utf-8"
-    else:
-        body = xlsx_bytes([table])
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="bibliotekos-rodikliai-{year}.{fmt}"'
-    return response
+    return _download(table, fmt, f"bibliotekos-rodikliai-{year}.{fmt}", notes=False)
 
 
 @require_GET
@@ -223,11 +201,7 @@ def definitions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "stats/definitions.html",
-        {
-            "measures": MEASURES,
-            "helpers": HELPER_MEASURES.values(),
-            "indicators": INDICATORS,
-        },
+        {"measures": MEASURES, "indicators": INDICATORS},
     )
 
 
@@ -246,7 +220,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 library = find_library(data["library"])
                 if library is not None:
                     set_population(
-                        library=library, year=data["year"], population=data["population"]
+                        library=library,
+                        year=data["year"],
+                        population=data["population"],
+                        actor=request.user,  # type: ignore[arg-type]
                     )
                     messages.success(request, _("Population saved."))
                     return redirect("stats:settings")
@@ -261,6 +238,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                         year=data["year"],
                         items_held=data["items_held"],
                         items_not_loaned=data["items_not_loaned"],
+                        actor=request.user,  # type: ignore[arg-type]
                     )
                     messages.success(request, _("Collection figures saved."))
                     return redirect("stats:settings")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +21,11 @@ from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library
 from skaitykla.core.rate_limit import allow
 from skaitykla.events import documents, forms, selectors, services
-from skaitykla.events.choices import EventStatus, RegistrationStatus, SessionStatus
+from skaitykla.events.choices import ACTIVE_STATUSES, EventStatus, SessionStatus
 from skaitykla.events.errors import EventNotFoundError, InvalidTokenError
-from skaitykla.events.models import Event, Registration, Topic
+from skaitykla.events.models import Event, Registration, Session, Topic
+from skaitykla.events.tokens import make_token
+from skaitykla.patrons.models import Reader
 from skaitykla.patrons.reader_session import current_reader
 
 #: Public registrations and self check-ins per client address (as other public forms).
@@ -30,7 +33,22 @@ PUBLIC_FORM_LIMIT = 10
 PUBLIC_FORM_WINDOW = timedelta(minutes=10)
 
 
-def _site(request: HttpRequest) -> str:
+def within_public_limit(request: HttpRequest, scope: str) -> bool:
+    """Count one public form submission from the client's address; False once over the limit."""
+    return allow(
+        scope=scope, key=client_ip(request), limit=PUBLIC_FORM_LIMIT, window=PUBLIC_FORM_WINDOW
+    )
+
+
+def _refuse_too_many(form: Form) -> int:
+    """Show the throttling refusal on the form; the status of the page that shows it."""
+    form.is_valid()
+    form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
+    return 429
+
+
+def site_url(request: HttpRequest) -> str:
+    """The site's address as the visitor reached it, for links in the e-mails we send."""
     return request.build_absolute_uri("/").rstrip("/")
 
 
@@ -67,19 +85,18 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _open_sessions(event: Event) -> list:
+def _sessions(event: Event) -> list[Session]:
+    return list(event.sessions.select_related("room"))
+
+
+def _open_sessions(sessions: list[Session]) -> list[Session]:
     now = timezone.now()
-    return [
-        s for s in event.sessions.all() if s.status == SessionStatus.SCHEDULED and s.starts_at > now
-    ]
+    return [s for s in sessions if s.status == SessionStatus.SCHEDULED and s.starts_at > now]
 
 
-def _detail_context(request: HttpRequest, event: Event, form: forms.RegistrationForm | None):
-    sessions = list(event.sessions.select_related("room").all())
-    open_sessions = _open_sessions(event)
-    reader = current_reader(request)
-    if form is None:
-        form = forms.RegistrationForm(event=event, sessions=open_sessions, reader=reader)
+def _detail_context(
+    event: Event, sessions: list[Session], form: forms.RegistrationForm, reader: Reader | None
+) -> dict[str, object]:
     free: dict[int | None, int] = {}
     if event.is_course:
         free[None] = selectors.seats_free(event=event, session=None)
@@ -92,33 +109,32 @@ def _detail_context(request: HttpRequest, event: Event, form: forms.Registration
         "course_free": free.get(None),
         "form": form,
         "reader": reader,
-        "can_register": event.status == EventStatus.PUBLISHED and bool(open_sessions),
+        "can_register": event.status == EventStatus.PUBLISHED and bool(_open_sessions(sessions)),
     }
 
 
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(event_id)
-    return render(request, "events/public/detail.html", _detail_context(request, event, None))
+    sessions = _sessions(event)
+    reader = current_reader(request)
+    form = forms.RegistrationForm(event=event, sessions=_open_sessions(sessions), reader=reader)
+    return render(
+        request, "events/public/detail.html", _detail_context(event, sessions, form, reader)
+    )
 
 
 @never_cache
 @require_POST
 def register(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(event_id)
+    sessions = _sessions(event)
     reader = current_reader(request)
     form = forms.RegistrationForm(
-        request.POST, event=event, sessions=_open_sessions(event), reader=reader
+        request.POST, event=event, sessions=_open_sessions(sessions), reader=reader
     )
     status = 200
-    if not allow(
-        scope="events.register",
-        key=client_ip(request),
-        limit=PUBLIC_FORM_LIMIT,
-        window=PUBLIC_FORM_WINDOW,
-    ):
-        form.is_valid()
-        form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
-        status = 429
+    if not within_public_limit(request, "events.register"):
+        status = _refuse_too_many(form)
     elif form.is_valid():
         data = form.cleaned_data
         try:
@@ -132,15 +148,13 @@ def register(request: HttpRequest, event_id: int) -> HttpResponse:
                 organisation=data["organisation"],
                 accessibility_needs=data["accessibility_needs"],
                 language=get_language() or "lt",
-                base_url=_site(request),
+                base_url=site_url(request),
             )
         except DomainError as error:
             forms.add_domain_error(form, error)
         else:
-            from skaitykla.events.tokens import make_token
-
             return redirect("events:registration", make_token(registration.pk))
-    context = _detail_context(request, event, form)
+    context = _detail_context(event, sessions, form, reader)
     return render(request, "events/public/detail.html", context, status=status)
 
 
@@ -161,12 +175,7 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
                 else list(registration.event.sessions.all())
             ),
             "attended": attended,
-            "active": registration.status
-            in (
-                RegistrationStatus.CONFIRMED,
-                RegistrationStatus.WAITING,
-                RegistrationStatus.OFFERED,
-            ),
+            "active": registration.status in ACTIVE_STATUSES,
         },
     )
 
@@ -175,7 +184,7 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     registration = _registration_or_404(token)
     try:
-        services.cancel_registration(registration=registration, base_url=_site(request))
+        services.cancel_registration(registration=registration, base_url=site_url(request))
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -187,7 +196,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 def accept(request: HttpRequest, token: str) -> HttpResponse:
     registration = _registration_or_404(token)
     try:
-        services.accept_offer(registration=registration, base_url=_site(request))
+        services.accept_offer(registration=registration, base_url=site_url(request))
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -206,7 +215,7 @@ def registration_ics(request: HttpRequest, token: str) -> HttpResponse:
     body = documents.registration_ics(
         registration,
         sessions,
-        site_url=_site(request),
+        site_url=site_url(request),
         event_url=reverse("events:detail", args=[event.pk]),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -259,15 +268,8 @@ def self_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
     form = forms.SelfCheckInForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not allow(
-            scope="events.self_check_in",
-            key=client_ip(request),
-            limit=PUBLIC_FORM_LIMIT,
-            window=PUBLIC_FORM_WINDOW,
-        ):
-            form.is_valid()
-            form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
-            status = 429
+        if not within_public_limit(request, "events.self_check_in"):
+            status = _refuse_too_many(form)
         elif form.is_valid():
             try:
                 services.self_check_in(
@@ -307,7 +309,7 @@ def library_ics(request: HttpRequest, code: str) -> HttpResponse:
     body = documents.calendar_feed(
         sessions,
         name=library.name,
-        site_url=_site(request),
+        site_url=site_url(request),
         url_for=_urls([s.event for s in sessions]),
     )
     return _ics_response(body, library.code)
@@ -319,7 +321,7 @@ def topic_ics(request: HttpRequest, slug: str) -> HttpResponse:
     body = documents.calendar_feed(
         sessions,
         name=topic.name,
-        site_url=_site(request),
+        site_url=site_url(request),
         url_for=_urls([s.event for s in sessions]),
     )
     return _ics_response(body, topic.slug)
@@ -329,9 +331,9 @@ def _atom(request: HttpRequest, events: list[Event], title: str) -> HttpResponse
     body = documents.atom_feed(
         events,
         title=title,
-        link=_site(request) + reverse("events:list"),
+        link=site_url(request) + reverse("events:list"),
         feed_url=request.build_absolute_uri(),
-        site_url=_site(request),
+        site_url=site_url(request),
         url_for=_urls(events),
         language=get_language() or "lt",
     )

@@ -4,6 +4,7 @@ list, messages, cancelling, attendance, feedback results."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,15 +16,18 @@ from django.views.decorators.http import require_POST
 from skaitykla.core.errors import DomainError
 from skaitykla.core.staff_access import staff_required
 from skaitykla.events import forms, selectors, services
-from skaitykla.events.choices import RegistrationStatus
+from skaitykla.events.choices import SEAT_STATUSES, RegistrationStatus, SessionStatus
 from skaitykla.events.errors import EventNotFoundError
 from skaitykla.events.models import Event, Session
+from skaitykla.events.views.public import site_url
 
 VIEW = "events.view_event"
 EDIT = "events.add_event"
 MANAGE = "events.manage_registrations"
 CHECK_IN = "events.check_in"
 MESSAGE = "events.message_registrants"
+
+T = TypeVar("T")
 
 
 def _event(event_id: int) -> Event:
@@ -40,18 +44,15 @@ def _session(session_id: int) -> Session:
         raise Http404 from None
 
 
-def _site(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
-
-
-def _run(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+def _run(request: HttpRequest, action: Callable[[], T], done: str) -> T | None:
+    """Call the service; say ``done`` and return its result, or show its refusal (None)."""
     try:
-        action()
+        result = action()
     except DomainError as error:
         messages.error(request, str(error.message))
-        return False
+        return None
     messages.success(request, done)
-    return True
+    return result
 
 
 @staff_required(VIEW)
@@ -94,13 +95,17 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         {
             "event": event,
             "sessions": sessions,
-            "confirmed": [r for r in registrations if r.status in ("confirmed", "offered")],
+            "confirmed": [r for r in registrations if r.status in SEAT_STATUSES],
             "waiting": [r for r in registrations if r.status == RegistrationStatus.WAITING],
-            "ended": [r for r in registrations if r.status in ("cancelled", "expired")],
+            "ended": [
+                r
+                for r in registrations
+                if r.status in (RegistrationStatus.CANCELLED, RegistrationStatus.EXPIRED)
+            ],
             "session_form": forms.SessionForm(library=event.library),
             "book_form": forms.RegistrationForm(
                 event=event,
-                sessions=[s for s in sessions if s.status == "scheduled"],
+                sessions=[s for s in sessions if s.status == SessionStatus.SCHEDULED],
                 auto_id="book_%s",
             ),
             "copy_form": forms.CopyForm(),
@@ -116,7 +121,7 @@ def session_add(request: HttpRequest, event_id: int) -> HttpResponse:
     form = forms.SessionForm(request.POST, library=event.library)
     if form.is_valid():
         data = form.cleaned_data
-        if _run(
+        session = _run(
             request,
             lambda: services.add_session(
                 actor=request.user,  # type: ignore[arg-type]
@@ -127,10 +132,9 @@ def session_add(request: HttpRequest, event_id: int) -> HttpResponse:
                 is_online=data["is_online"],
             ),
             _("The session has been added."),
-        ):
-            last = event.sessions.order_by("-pk").first()
-            if last is not None and last.calendar_warning:
-                messages.warning(request, last.get_calendar_warning_display())
+        )
+        if session is not None and session.calendar_warning:
+            messages.warning(request, session.get_calendar_warning_display())
     else:
         messages.error(request, _("Check the session's dates and times."))
     return redirect("events:staff_event", event.pk)
@@ -144,17 +148,16 @@ def event_copy(request: HttpRequest, event_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Enter a number of weeks from 0 to 104."))
         return redirect("events:staff_event", event.pk)
-    try:
-        copy = services.copy_event(
+    copy = _run(
+        request,
+        lambda: services.copy_event(
             actor=request.user,  # type: ignore[arg-type]
             event=event,
             shift=form.shift(),
-        )
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect("events:staff_event", event.pk)
-    messages.success(request, _("A copy has been made as a draft."))
-    return redirect("events:staff_event", copy.pk)
+        ),
+        _("A copy has been made as a draft."),
+    )
+    return redirect("events:staff_event", copy.pk if copy is not None else event.pk)
 
 
 @staff_required(EDIT)
@@ -203,7 +206,7 @@ def event_message(request: HttpRequest, event_id: int) -> HttpResponse:
 def event_book(request: HttpRequest, event_id: int) -> HttpResponse:
     """Staff book seats for a group (a school, another library) or add someone by hand."""
     event = _event(event_id)
-    sessions = list(event.sessions.filter(status="scheduled"))
+    sessions = list(event.sessions.filter(status=SessionStatus.SCHEDULED))
     form = forms.RegistrationForm(request.POST, event=event, sessions=sessions)
     if not form.is_valid():
         messages.error(request, _("Check the booking: name, e-mail and number of people."))
@@ -219,7 +222,7 @@ def event_book(request: HttpRequest, event_id: int) -> HttpResponse:
             organisation=data["organisation"],
             accessibility_needs=data["accessibility_needs"],
             actor=request.user,  # type: ignore[arg-type]
-            base_url=_site(request),
+            base_url=site_url(request),
         )
     except DomainError as error:
         messages.error(request, str(error.message))
@@ -250,7 +253,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
         lambda: services.cancel_registration(
             registration=registration,
             actor=request.user,  # type: ignore[arg-type]
-            base_url=_site(request),
+            base_url=site_url(request),
         ),
         _("The registration has been cancelled."),
     )
@@ -370,7 +373,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             session=session,
             reason=reason,
-            base_url=_site(request),
+            base_url=site_url(request),
         ),
         _("The session is cancelled; everyone registered has been told."),
     )

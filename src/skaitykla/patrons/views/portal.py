@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from skaitykla.core.client_ip import client_ip
 from skaitykla.core.errors import DomainError
 from skaitykla.core.selectors import get_portal_library
 from skaitykla.patrons import forms, selectors, services
@@ -34,10 +35,6 @@ def _me(request: HttpRequest) -> Reader:
     reader = request.reader  # type: ignore[attr-defined]
     assert isinstance(reader, Reader)
     return reader
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @never_cache
@@ -90,7 +87,7 @@ def reader_login(request: HttpRequest) -> HttpResponse:
             reader = services.authenticate_reader(
                 card_number=form.cleaned_data["card_number"],
                 pin=form.cleaned_data["pin"],
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
             )
         except LoginThrottledError as error:
             form.add_error(None, str(error.message))
@@ -142,12 +139,7 @@ def contact_edit(request: HttpRequest) -> HttpResponse:
     reader = _me(request)
     form = forms.ContactForm(
         request.POST or None,
-        initial={
-            "email": reader.email,
-            "phone": reader.phone,
-            "address": reader.address,
-            "preferred_language": reader.preferred_language,
-        },
+        initial={name: getattr(reader, name) for name in services.READER_EDITABLE},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -189,31 +181,16 @@ def change_pin(request: HttpRequest) -> HttpResponse:
 def privacy_choices(request: HttpRequest) -> HttpResponse:
     reader = _me(request)
     consents = selectors.current_consents(reader=reader)
-    marketing = consents.filter(kind=ConsentKind.MARKETING_EMAIL).exists()
     form = forms.PrivacyChoicesForm(
         request.POST or None,
         initial={
-            "marketing_email": marketing,
+            "marketing_email": consents.filter(kind=ConsentKind.MARKETING_EMAIL).exists(),
             "loan_history": reader.loan_history,
             "loan_history_days": reader.loan_history_days,
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if data["marketing_email"] and not marketing:
-            services.give_consent(reader=reader, actor=reader, kind=ConsentKind.MARKETING_EMAIL)
-        elif marketing and not data["marketing_email"]:
-            services.withdraw_consent(reader=reader, actor=reader, kind=ConsentKind.MARKETING_EMAIL)
-        if (
-            data["loan_history"] != reader.loan_history
-            or data["loan_history_days"] != reader.loan_history_days
-        ):
-            services.set_loan_history_choice(
-                reader=reader,
-                actor=reader,
-                choice=data["loan_history"],
-                days=data["loan_history_days"],
-            )
+        services.save_privacy_choices(reader=reader, actor=reader, **form.cleaned_data)
         messages.success(request, _("Your privacy choices have been saved."))
         return redirect("patrons:account")
     return render(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from skaitykla.accounts.models import User
 from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library
+from skaitykla.core.selectors import get_portal_library
 from skaitykla.core.staff_access import staff_required
 from skaitykla.patrons import forms, selectors, services
 from skaitykla.patrons.choices import ReaderStatus
@@ -37,7 +38,7 @@ def _desk_library(request: HttpRequest, reader: Reader | None = None) -> Library
         return user.home_library
     if reader is not None:
         return reader.home_library
-    library = Library.objects.filter(is_active=True, parent__isnull=True).order_by("code").first()
+    library = get_portal_library()
     if library is None:
         raise PermissionDenied
     return library
@@ -68,7 +69,7 @@ def reader_search(request: HttpRequest) -> HttpResponse:
 
 @staff_required("patrons.view_reader")
 def pending_list(request: HttpRequest) -> HttpResponse:
-    pending = Reader.objects.filter(status=ReaderStatus.PENDING).order_by("created_at")[:200]
+    pending = selectors.list_pending_registrations()[:200]
     erasures = selectors.list_erasure_requests()[:200]
     return render(request, "patrons/staff/pending.html", {"pending": pending, "erasures": erasures})
 
@@ -89,7 +90,7 @@ def reader_detail(request: HttpRequest, reader_id: int) -> HttpResponse:
             "permissions": selectors.list_room_permissions(reader=reader),
             "visits": selectors.list_visits(reader=reader)[:10],
             "verifications": selectors.list_verifications(reader=reader),
-            "wards": reader.wards.exclude(status=ReaderStatus.ANONYMISED),
+            "wards": selectors.list_wards(reader=reader),
             "block_form": forms.BlockForm(),
             "card_form": forms.CardForm(),
             "verify_form": forms.VerifyForm(),
@@ -108,60 +109,39 @@ def reader_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        guardian = None
-        if data["guardian_card"]:
-            card = selectors.get_card(barcode=data["guardian_card"])
-            guardian = card.reader if card is not None else None
-            if guardian is None:
-                form.add_error("guardian_card", _("No reader has this card number."))
-        if not form.errors:
-            try:
-                reader = services.register_reader(
-                    actor=_staff(request),
-                    data=form.reader_data(),
-                    category=data["category"],
-                    library=_desk_library(request),
-                    document_type=data["document_type"],
-                    card_barcode=data["card_barcode"],
-                    pin=data["pin"],
-                    guardian=guardian,
-                    guardian_consent=data["guardian_consent"],
-                    marketing_email=data["marketing_email"],
-                    loan_history=data["loan_history"],
-                    channel=data["registration_channel"],
-                )
-            except DomainError as error:
-                forms.add_domain_error(form, error)
-            else:
-                messages.success(request, _("The reader has been registered."))
-                return redirect("patrons:staff_reader", reader_id=reader.pk)
+        try:
+            reader = services.register_reader(
+                actor=_staff(request),
+                data=form.reader_data(),
+                category=data["category"],
+                library=_desk_library(request),
+                document_type=data["document_type"],
+                card_barcode=data["card_barcode"],
+                pin=data["pin"],
+                guardian_card=data["guardian_card"],
+                guardian_consent=data["guardian_consent"],
+                marketing_email=data["marketing_email"],
+                loan_history=data["loan_history"],
+                channel=data["registration_channel"],
+            )
+        except DomainError as error:
+            forms.add_domain_error(form, error)
+        else:
+            messages.success(request, _("The reader has been registered."))
+            return redirect("patrons:staff_reader", reader_id=reader.pk)
     return render(request, "patrons/staff/create.html", {"form": form})
 
 
 @staff_required("patrons.change_reader")
 def reader_edit(request: HttpRequest, reader_id: int) -> HttpResponse:
     reader = _reader(request, reader_id, "edit")
-    initial = {
-        name: getattr(reader, name)
-        for name in (
-            "first_name",
-            "last_name",
-            "birth_date",
-            "personal_code",
-            "email",
-            "phone",
-            "address",
-            "preferred_language",
-            "category",
-            "home_library",
-            "protected",
-        )
-    }
-    form = forms.ReaderEditForm(request.POST or None, initial=initial)
+    form = forms.ReaderEditForm(
+        request.POST or None,
+        initial={name: getattr(reader, name) for name in services.STAFF_EDITABLE},
+    )
     if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if k in services.STAFF_EDITABLE}
         try:
-            services.update_reader(reader=reader, actor=_staff(request), **changes)
+            services.update_reader(reader=reader, actor=_staff(request), **form.cleaned_data)
         except DomainError as error:
             forms.add_domain_error(form, error)
         else:
@@ -209,21 +189,14 @@ def reader_card(request: HttpRequest, reader_id: int) -> HttpResponse:
     reader = _reader(request, reader_id, "card")
     form = forms.CardForm(request.POST)
     if form.is_valid():
-        library = _desk_library(request, reader)
-        barcode = form.cleaned_data["card_barcode"]
         try:
-            if selectors.get_active_card(reader=reader) is None:
-                card = services.issue_card(
-                    reader=reader, actor=_staff(request), library=library, barcode=barcode
-                )
-            else:
-                card = services.replace_card(
-                    reader=reader,
-                    actor=_staff(request),
-                    library=library,
-                    barcode=barcode,
-                    lost=form.cleaned_data["lost"],
-                )
+            card = services.hand_out_card(
+                reader=reader,
+                actor=_staff(request),
+                library=_desk_library(request, reader),
+                barcode=form.cleaned_data["card_barcode"],
+                lost=form.cleaned_data["lost"],
+            )
         except DomainError as error:
             forms.add_domain_error(form, error)
         else:
@@ -352,7 +325,9 @@ def room_entry(request: HttpRequest) -> HttpResponse:
             ok = visit is not None
             message = _("Exit recorded.") if visit else _("The reader was not inside.")
         else:
-            result = services.scan_room_entry(room=room, reader=card.reader, actor=_staff(request))
+            result = services.scan_room_entry(
+                room=room, reader=card.reader, actor=_staff(request), card=card
+            )
             if result.denial_code:
                 message = str(services.DENIAL_MESSAGES.get(result.denial_code, result.denial_code))
             else:
