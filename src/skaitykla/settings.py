@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "skaitykla.catalogue",
     "skaitykla.reference",
     "skaitykla.events",
+    "skaitykla.circulation",
+    "skaitykla.sip2",
     "skaitykla.stats",
     "skaitykla.portal",
     "skaitykla.api",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("skaitykla.catalogue.urls")),
     path("", include("skaitykla.reference.urls")),
     path("", include("skaitykla.events.urls")),
+    path("", include("skaitykla.circulation.urls")),
     path("", include("skaitykla.stats.urls")),
     path("", include("skaitykla.portal.urls")),
 ]
