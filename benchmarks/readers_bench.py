@@ -210,10 +210,10 @@ def main() -> int:
         )
     print(
         f"worst p95: search {worst_search:.2f} ms, whole page {worst_page:.2f} ms; "
-        f"target < {TARGET_MS:.0f} ms for the search: "
-        f"{'PASS' if worst_search < TARGET_MS else 'FAIL'}"
+        f"target < {TARGET_MS:.0f} ms for the search and the whole page: "
+        f"{'PASS' if max(worst_search, worst_page) < TARGET_MS else 'FAIL'}"
     )
-    return 0 if worst_search < TARGET_MS else 1
+    return 0 if max(worst_search, worst_page) < TARGET_MS else 1
 
 
 if __name__ == "__main__":

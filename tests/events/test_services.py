@@ -316,6 +316,35 @@ def test_reader_registers_in_one_step_with_their_own_name_and_email():
     assert attendance.method == "card"
 
 
+def test_reader_export_holds_registrations_and_erasure_keeps_them_de_identified():
+    from skaitykla.accounts.models import User
+    from skaitykla.patrons import selectors as reader_selectors
+    from skaitykla.patrons import services as reader_services
+    from tests.patrons.factories import ReaderCategoryFactory, reader_with_card
+
+    event, (session,) = event_with_session()
+    reader, _card = reader_with_card(
+        home_library=event.library, category=ReaderCategoryFactory(code="adult"), barcode="EV0002"
+    )
+    reader.email = "skaitytoja@example.lt"
+    reader.save()
+    registration = services.register(event=event, session=session, reader=reader)
+
+    exported = reader_selectors.export_reader_data(reader=reader)["tables"]
+    [row] = exported["events.registration.reader"]
+    assert (row["event__title"], row["status"], row["head_count"]) == (
+        event.title,
+        registration.status,
+        1,
+    )
+
+    librarian = User.objects.create_user("erasing-librarian", is_staff=True)
+    reader_services.erase_reader(reader=reader, actor=librarian)
+    registration.refresh_from_db()
+    assert (registration.reader_id, registration.name, registration.email) == (None, "", "")
+    assert registration.status == exported["events.registration.reader"][0]["status"]
+
+
 # --- Attendance and facts ---------------------------------------------------------------------
 
 

@@ -1,8 +1,7 @@
 """Trainings and thematic sessions: rooms, events, sessions, registrations, attendance, feedback.
 
-Readers are referred to by id only (``Registration.reader_id``), without a foreign key: the
-patrons app's erasure covers every foreign key to ``Reader`` and does not know this app yet;
-the guest-data job scrubs registrations of anonymised readers instead (ADR 40).
+A registration refers to a reader by a foreign key (``Registration.reader``); the patrons app's
+export and erasure cover it through the rule in ``patrons.data_rights`` (ADR 41).
 """
 
 from __future__ import annotations
@@ -253,7 +252,14 @@ class Registration(models.Model):
         on_delete=models.CASCADE,
         related_name="registrations",
     )
-    reader_id = models.PositiveBigIntegerField(_("reader"), null=True, blank=True, db_index=True)
+    reader = models.ForeignKey(
+        "patrons.Reader",
+        verbose_name=_("reader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="event_registrations",
+    )
     kind = models.CharField(
         _("kind"),
         max_length=12,

@@ -66,6 +66,28 @@ RULES: dict[str, RelationRule] = {
         ("kind", "subject", "text", "status", "created_at", "answered_at", "answer_html"),
         Anonymise({"email": "", "name": "", "private_details": ""}),
     ),
+    # Trainings and events: the reader's registrations are exported; on erasure the link and the
+    # contact data go, the de-identified registration stays for attendance statistics.
+    "events.registration.reader": RelationRule(
+        (
+            "event__title",
+            "session__starts_at",
+            "kind",
+            "status",
+            "head_count",
+            "created_at",
+            "cancelled_at",
+        ),
+        Anonymise(
+            {
+                "name": "",
+                "email": "",
+                "email_key": "",
+                "organisation": "",
+                "accessibility_needs": "",
+            }
+        ),
+    ),
 }
 
 
