@@ -351,7 +351,9 @@ def test_reader_export_holds_registrations_and_erasure_keeps_them_de_identified(
 def test_attendance_no_shows_walk_ins_and_facts():
     library = open_library()
     start = timezone.now() - timedelta(hours=1)
-    event, (session,) = event_with_session(library=library, start=start, audience="seniors")
+    event, (session,) = event_with_session(
+        library=library, start=start, audience="seniors", kind="thematic"
+    )
     present = _register(event, session, 1, now=start - timedelta(days=1))
     group = _register(event, session, 2, head_count=5, now=start - timedelta(days=1))
     _register(event, session, 3, now=start - timedelta(days=1))  # a no-show
@@ -368,6 +370,26 @@ def test_attendance_no_shows_walk_ins_and_facts():
     assert facts["event_session_held"].channel == "in_person"
     assert facts["event_attendance"].quantity == 6
     assert facts["event_no_show"].quantity == 1
+
+
+def test_a_training_is_counted_as_user_training_in_statistics():
+    library = open_library()
+    start = timezone.now() - timedelta(hours=1)
+    event, (session,) = event_with_session(
+        library=library, start=start, audience="seniors", kind="training"
+    )
+    present = _register(event, session, 1, now=start - timedelta(days=1))
+    services.check_in(actor=None, session=session, registration=present)
+    services.complete_session(actor=None, session=session)
+    facts = {f.kind: f for f in ServiceFact.objects.all()}
+    assert (facts["event_session_held"].category, facts["event_session_held"].value) == (
+        "training",
+        2,
+    )
+    assert (facts["event_attendance"].category, facts["event_attendance"].quantity) == (
+        "training",
+        1,
+    )
 
 
 def test_self_check_in_needs_the_right_code_and_time():

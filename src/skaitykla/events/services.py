@@ -33,6 +33,7 @@ from skaitykla.events.choices import (
     SEAT_STATUSES,
     CalendarWarning,
     CheckInMethod,
+    EventKind,
     EventStatus,
     RegistrationKind,
     RegistrationMode,
@@ -950,6 +951,9 @@ def complete_session(
         channel = (
             Channel.VIRTUAL if session.is_online and session.room is None else Channel.IN_PERSON
         )
+        # Statistics count user training apart (ISO 2789): a training's facts carry the
+        # category "training", other events their audience (stats.definitions.TRAINING).
+        category = EventKind.TRAINING.value if event.kind == EventKind.TRAINING else event.audience
         facts = (
             ("event_session_held", 1, session.hours),
             ("event_attendance", attendees, session.hours),
@@ -962,7 +966,7 @@ def complete_session(
                     library=event.library,
                     place=session.room.code if session.room else "",
                     channel=channel,
-                    category=event.audience,
+                    category=category,
                     quantity=quantity,
                     value=value,
                     at=session.starts_at,
