@@ -1,9 +1,12 @@
-"""A library's time zone as a ``ZoneInfo``, cached per zone name."""
+"""A library's time zone as a ``ZoneInfo`` (cached per zone name) and its local date."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from skaitykla.core.models import DEFAULT_TIMEZONE, Library
 
@@ -15,3 +18,8 @@ def zone(name: str) -> ZoneInfo:
 
 def library_zone(library: Library) -> ZoneInfo:
     return zone(library.timezone)
+
+
+def library_today(library: Library, at: datetime | None = None) -> date:
+    """The library's local date at ``at`` (now by default)."""
+    return (at or timezone.now()).astimezone(library_zone(library)).date()

@@ -11,8 +11,10 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 
 from skaitykla.core.choices import AgeBand
-from skaitykla.core.models import Library, ReadingRoom
-from skaitykla.core.timezones import library_zone
+from skaitykla.core.models import ReadingRoom
+from skaitykla.core.timezones import (
+    library_today,  # noqa: F401 (used as selectors.library_today)
+)
 from skaitykla.patrons import data_rights
 from skaitykla.patrons.choices import CardState, ReaderStatus, VisitOutcome
 from skaitykla.patrons.errors import ReaderNotFoundError
@@ -37,10 +39,6 @@ _TOP = "\U0010ffff"
 def get_policy() -> ReaderPolicy:
     """The reader policy row (its defaults when the row is missing)."""
     return ReaderPolicy.objects.filter(pk=1).first() or ReaderPolicy(pk=1)
-
-
-def library_today(library: Library, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(library_zone(library)).date()
 
 
 def get_reader(*, reader_id: int | str) -> Reader:

@@ -26,7 +26,7 @@ from skaitykla.core.choices import ActorKind, Channel
 from skaitykla.core.models import Library, ServicePoint
 from skaitykla.core.rate_limit import allow
 from skaitykla.core.services import record_audit, record_service_event
-from skaitykla.core.timezones import library_zone
+from skaitykla.core.timezones import library_today
 from skaitykla.notifications.services import queue_email
 from skaitykla.reference import selectors
 from skaitykla.reference.choices import (
@@ -83,10 +83,6 @@ def sanitise_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-
-
-def _local_day(library: Library, at: datetime) -> date:
-    return at.astimezone(library_zone(library)).date()
 
 
 def _actor(user: User | None) -> dict[str, object]:
@@ -280,7 +276,7 @@ def submit_question(
     )
     with transaction.atomic():
         library = selectors.route_library(received_via, submission.subject)
-        today = _local_day(library, now)
+        today = library_today(library, now)
         if submission.kind == QuestionKind.ACCESSIBLE and (
             submission.access_format in INTERPRETER_FORMATS
         ):
@@ -449,7 +445,7 @@ def ask_reader(
     with transaction.atomic():
         question = _lock(question_id)
         _require(question, QuestionStatus.NEW, QuestionStatus.CLAIMED)
-        today = _local_day(question.library, now)
+        today = library_today(question.library, now)
         days = selectors.working_days(question.library)
         question.remaining_days = (
             days.between(today, question.deadline) if question.deadline else None
@@ -482,7 +478,7 @@ def reply_as_reader(*, token: str, text: str, now: datetime | None = None) -> Qu
             QuestionStatus.NEW,
             QuestionStatus.CLAIMED,
         )
-        today = _local_day(question.library, now)
+        today = library_today(question.library, now)
         if question.status == QuestionStatus.WAITING:
             remaining = question.remaining_days or 0
             question.deadline = selectors.working_days(question.library).add(today, remaining)
@@ -528,7 +524,7 @@ def answer_question(
         question = _lock(question_id)
         _require(question, QuestionStatus.NEW, QuestionStatus.CLAIMED, QuestionStatus.WAITING)
         _refuse_if_claimed_by_other(question, user, now)
-        today = _local_day(question.library, now)
+        today = library_today(question.library, now)
         working = selectors.working_days(question.library)
         question.status = QuestionStatus.ANSWERED
         question.answer_html = clean
@@ -860,7 +856,7 @@ def send_deadline_reminders(*, now: datetime | None = None) -> int:
                     selectors.working_days(question.library),
                 )
             profile, working = policies[question.library_id]
-            today = _local_day(question.library, now)
+            today = library_today(question.library, now)
             assert question.deadline is not None
             if working.between(today, question.deadline) > profile.reminder_days:
                 continue
