@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +32,7 @@ from skaitykla.catalogue.services import (
     change_item,
     record_search,
 )
+from skaitykla.core.api_access import require_staff_with
 from skaitykla.core.choices import Channel
 
 
@@ -230,12 +231,6 @@ class ItemWriteSerializer(serializers.Serializer[dict[str, Any]]):
     public_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-def _require(request: Request, permission: str) -> None:
-    user = request.user
-    if not (user and user.is_authenticated and user.is_staff and user.has_perm(permission)):
-        raise PermissionDenied("Staff with the catalogue permission only.")
-
-
 class ItemCreateView(APIView):
     """Add an item (staff with ``catalogue.add_item``)."""
 
@@ -247,7 +242,7 @@ class ItemCreateView(APIView):
         responses={201: ItemSerializer, 409: OpenApiResponse(description="Duplicate barcode.")},
     )
     def post(self, request: Request) -> Response:
-        _require(request, "catalogue.add_item")
+        require_staff_with(request, "catalogue.add_item")
         body = ItemWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -302,7 +297,7 @@ class ItemDetailView(APIView):
         responses={200: ItemSerializer},
     )
     def patch(self, request: Request, barcode: str) -> Response:
-        _require(request, "catalogue.change_item")
+        require_staff_with(request, "catalogue.change_item")
         item = self._item(barcode)
         body = ItemWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skaitykla.core.api_access import is_staff_with, staff_with
 from skaitykla.core.models import Library
 from skaitykla.events import selectors, services
 from skaitykla.events.choices import Audience, EventKind, EventStatus, RegistrationMode
@@ -25,22 +26,8 @@ from skaitykla.events.models import Event, Registration, Session, Topic
 from skaitykla.events.views.public import within_public_limit
 
 
-def _staff_with(request: Request, permission: str) -> bool:
-    user = request.user
-    return bool(user and user.is_authenticated and user.is_staff and user.has_perm(permission))
-
-
-def _has(permission: str) -> type[permissions.BasePermission]:
-    class HasPermission(permissions.BasePermission):
-        def has_permission(self, request: Request, view: Any) -> bool:
-            return _staff_with(request, permission)
-
-    HasPermission.__name__ = f"Has_{permission.replace('.', '_')}"
-    return HasPermission
-
-
 def _can_see_drafts(request: Request) -> bool:
-    return _staff_with(request, "events.view_event")
+    return is_staff_with(request, "events.view_event")
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):
@@ -205,7 +192,7 @@ class EventListView(generics.ListCreateAPIView[Event]):
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.request.method == "POST":
-            return [_has("events.add_event")()]
+            return [staff_with("events.add_event")()]
         return [permissions.AllowAny()]
 
     def get_queryset(self) -> QuerySet[Event]:
@@ -241,7 +228,7 @@ class EventDetailView(APIView):
 
 
 class SessionCreateView(APIView):
-    permission_classes = [_has("events.add_event")]
+    permission_classes = [staff_with("events.add_event")]
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
     def post(self, request: Request, event_id: int) -> Response:
@@ -274,7 +261,7 @@ class RegistrationListView(generics.ListCreateAPIView[Registration]):
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.request.method == "POST":
             return [permissions.AllowAny()]
-        return [_has("events.manage_registrations")()]
+        return [staff_with("events.manage_registrations")()]
 
     def get_queryset(self) -> QuerySet[Registration]:
         event = _event(self.request, self.kwargs["event_id"])
@@ -315,7 +302,7 @@ def _registration(registration_id: int) -> Registration:
 
 
 class RegistrationDetailView(APIView):
-    permission_classes = [_has("events.manage_registrations")]
+    permission_classes = [staff_with("events.manage_registrations")]
 
     @extend_schema(responses=RegistrationSerializer)
     def get(self, request: Request, registration_id: int) -> Response:
@@ -323,7 +310,7 @@ class RegistrationDetailView(APIView):
 
 
 class RegistrationCancelView(APIView):
-    permission_classes = [_has("events.manage_registrations")]
+    permission_classes = [staff_with("events.manage_registrations")]
 
     @extend_schema(request=None, responses=RegistrationSerializer)
     def post(self, request: Request, registration_id: int) -> Response:
@@ -336,7 +323,7 @@ class RegistrationCancelView(APIView):
 
 
 class CheckInView(APIView):
-    permission_classes = [_has("events.check_in")]
+    permission_classes = [staff_with("events.check_in")]
 
     @extend_schema(request=CheckInSerializer, responses={201: AttendanceSerializer})
     def post(self, request: Request, session_id: int) -> Response:

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skaitykla.core.api_access import require_staff_with
 from skaitykla.core.errors import NotFoundError
 from skaitykla.reference import selectors, services
 from skaitykla.reference.choices import DeskChannel, DurationBand, QuestionStatus, QuestionType
@@ -19,12 +20,6 @@ from skaitykla.reference.models import Question
 
 ANSWER = "reference.answer_question"
 DESK = "reference.log_desk_transaction"
-
-
-def _require(request: Request, permission: str) -> None:
-    user = request.user
-    if not (user.is_authenticated and user.is_staff and user.has_perm(permission)):
-        raise PermissionDenied
 
 
 class ArchiveQuerySerializer(serializers.Serializer[dict[str, Any]]):
@@ -136,7 +131,7 @@ class QueueView(APIView):
         responses={200: QuestionSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        _require(request, ANSWER)
+        require_staff_with(request, ANSWER)
         query = QueueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         questions = selectors.list_queue(
@@ -155,7 +150,7 @@ class ClaimView(APIView):
         responses={200: QuestionSerializer, 409: OpenApiResponse(description="Refused.")},
     )
     def post(self, request: Request, question_id: int) -> Response:
-        _require(request, ANSWER)
+        require_staff_with(request, ANSWER)
         question = _visible(request, question_id)
         services.claim_question(question_id=question.pk, user=request.user)  # type: ignore[arg-type]
         return Response(_question(selectors.get_question(question.pk)))
@@ -178,7 +173,7 @@ class AnswerView(APIView):
         responses={200: QuestionSerializer, 409: OpenApiResponse(description="Refused.")},
     )
     def post(self, request: Request, question_id: int) -> Response:
-        _require(request, ANSWER)
+        require_staff_with(request, ANSWER)
         question = _visible(request, question_id)
         body = AnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -214,7 +209,7 @@ class DeskLogView(APIView):
         responses={201: OpenApiResponse(description="Logged."), 409: OpenApiResponse()},
     )
     def post(self, request: Request) -> Response:
-        _require(request, DESK)
+        require_staff_with(request, DESK)
         library = getattr(request.user, "home_library", None)
         if library is None:
             raise PermissionDenied

@@ -8,11 +8,11 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skaitykla.core.api_access import staff_with
 from skaitykla.stats.definitions import INDICATORS, MEASURES
 from skaitykla.stats.forms import StatsQuery, StatsQueryForm
 from skaitykla.stats.selectors import Number, indicators, measure_table, measure_totals
@@ -32,15 +32,7 @@ PARAMETERS = [
 ]
 
 
-class CanViewStatistics(permissions.BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.is_staff
-            and user.has_perm("stats.view_statistics")
-        )
+CanViewStatistics = staff_with("stats.view_statistics")
 
 
 def _number(value: Number | None) -> int | float | None:
