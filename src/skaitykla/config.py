@@ -55,8 +55,21 @@ def mode() -> str:
 
 
 def var_dir() -> Path:
-    """Where the embedded database, secret key, backups and uploads live."""
-    path = Path(os.environ.get("SKAITYKLA_VAR_DIR", Path.cwd() / "var")).resolve()
+    """Where the embedded database, secret key, backups and uploads live.
+
+    ``SKAITYKLA_VAR_DIR`` when set; inside a source checkout (any directory under the one that
+    holds ``pyproject.toml``) the checkout's own ``var/``, so that a command run from
+    ``src/skaitykla/<app>`` uses the same database; otherwise ``var/`` in the working directory.
+    """
+    configured = os.environ.get("SKAITYKLA_VAR_DIR")
+    checkout = Path(__file__).resolve().parents[2]
+    cwd = Path.cwd().resolve()
+    if configured:
+        path = Path(configured).resolve()
+    elif (checkout / "pyproject.toml").is_file() and cwd.is_relative_to(checkout):
+        path = checkout / "var"
+    else:
+        path = cwd / "var"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

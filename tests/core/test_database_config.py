@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import environ
 import pytest
 from django.db.backends.sqlite3.base import DatabaseWrapper
@@ -57,3 +59,16 @@ def test_embedded_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
     assert len(first) >= 50
     assert config.secret_key(environ.Env(), production=False) == first
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_var_dir_is_the_checkouts_own_inside_the_source_tree(tmp_path, monkeypatch):
+    """Run from ``src/skaitykla/<app>`` (makemessages) the checkout's ``var/`` is used."""
+    monkeypatch.delenv("SKAITYKLA_VAR_DIR", raising=False)
+    checkout = Path(config.__file__).resolve().parents[2]
+    monkeypatch.chdir(checkout / "src" / "skaitykla" / "core")
+    assert config.var_dir() == checkout / "var"
+    assert not (checkout / "src" / "skaitykla" / "core" / "var").exists()
+    monkeypatch.chdir(tmp_path)
+    assert config.var_dir() == tmp_path.resolve() / "var"
+    monkeypatch.setenv("SKAITYKLA_VAR_DIR", str(tmp_path / "elsewhere"))
+    assert config.var_dir() == (tmp_path / "elsewhere").resolve()
