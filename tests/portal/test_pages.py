@@ -116,6 +116,9 @@ def test_home_shows_the_library_this_week_and_the_reading_rooms(client: Client, 
     # Links to the other public pages.
     for path in ("/contacts/", "/accessibility/", "/sitemap/"):
         assertContains(response, f'href="{path}"')
+    # The catalogue search box, labelled in Lithuanian, sends to the catalogue search.
+    assertContains(response, '<form method="get" action="/catalogue/"', count=1)
+    assertContains(response, '<label for="catalogue-q">Paieška kataloge</label>', html=True)
 
 
 def test_home_marks_a_holiday_and_an_eve_as_the_calendar_says(client: Client, library):
