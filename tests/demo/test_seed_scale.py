@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from skaitykla.core.models import Library, ServiceFact
-from skaitykla.demo.scale import seed_scale
+from skaitykla.core.timezones import library_zone
+from skaitykla.demo.scale import FACT_KINDS, seed_scale
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,11 @@ def test_seed_scale_is_deterministic_for_a_seed():
     assert first == second
     assert ServiceFact.objects.count() == 1_000
     assert Library.objects.filter(code__startswith="LT-S").count() == 3
+    # Every kind and every library is used; each fact's day is its library's local date.
+    assert set(ServiceFact.objects.values_list("kind", flat=True)) == set(FACT_KINDS)
+    assert ServiceFact.objects.values("library").distinct().count() == 3
+    for fact in ServiceFact.objects.select_related("library")[:50]:
+        assert fact.day == fact.at.astimezone(library_zone(fact.library)).date()
 
 
 def test_seed_scale_rejects_bad_counts():
