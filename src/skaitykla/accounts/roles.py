@@ -142,6 +142,7 @@ _REFERENCE_HEAD = (
     "reference.change_readlevelwording",
     "reference.add_readlevelwording",
     "reference.view_readlevelwording",
+    "reference.delete_answertemplate",
 )
 
 # Statistics (issue 9): analysts and heads of department see the dashboards and exports and keep

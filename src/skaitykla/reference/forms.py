@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
 
 from django import forms
 from django.core import signing
@@ -21,7 +22,12 @@ from skaitykla.reference.choices import (
     QuestionType,
     RejectReason,
 )
-from skaitykla.reference.services import Submission, Tally
+from skaitykla.reference.services import (
+    PROFILE_LIMITS,
+    Submission,
+    Tally,
+    profile_problems,
+)
 
 MAX_QUESTION = 5000
 MAX_DETAILS = 5000
@@ -361,3 +367,99 @@ class DeskBatchForm(forms.Form):
         if not tallies:
             raise forms.ValidationError(_("Nothing to log."), code="desk_empty")
         return tallies
+
+
+# --- Staff: settings -----------------------------------------------------------------------
+
+
+def _bounded(label: Any, name: str) -> forms.IntegerField:
+    low, high = PROFILE_LIMITS[name]
+    return forms.IntegerField(
+        label=label, widget=forms.NumberInput(attrs={"min": low, "max": high})
+    )
+
+
+class ReferenceProfileForm(forms.Form):
+    """The library's reference policy; the ranges and messages come from the service."""
+
+    takes_questions = forms.BooleanField(
+        label=_("This library answers questions from the whole network"), required=False
+    )
+    subjects = forms.CharField(
+        label=_("Subject strengths"),
+        max_length=1000,
+        required=False,
+        help_text=_("Separate subjects with commas, e.g. local history, law, genealogy."),
+    )
+    weekly_capacity = _bounded(_("Questions per week from other libraries"), "weekly_capacity")
+    deadline_days = _bounded(_("Answer deadline (working days)"), "deadline_days")
+    consultation_deadline_days = _bounded(
+        _("Consultation deadline (working days)"), "consultation_deadline_days"
+    )
+    claim_minutes = _bounded(_("A claim lapses after (minutes)"), "claim_minutes")
+    reminder_days = _bounded(
+        _("Remind this many working days before the deadline"), "reminder_days"
+    )
+    retention_days = _bounded(_("Keep the asker's contact data (days)"), "retention_days")
+
+    #: Fieldsets of the page: (legend, field names).
+    groups = (
+        (_("Taking part in the network"), ("takes_questions", "subjects", "weekly_capacity")),
+        (
+            _("Deadlines and reminders"),
+            ("deadline_days", "consultation_deadline_days", "claim_minutes", "reminder_days"),
+        ),
+        (_("Privacy"), ("retention_days",)),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        present = {name: value for name, value in cleaned.items() if value is not None}
+        for name, message in profile_problems(present).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+    def fieldsets(self) -> list[tuple[object, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.groups]
+
+
+class ReadWordingsForm(forms.Form):
+    """One optional wording per READ level; empty means the default wording."""
+
+    def __init__(
+        self, *args: object, defaults: dict[int, str], current: dict[int, str], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for level, default in defaults.items():
+            self.fields[f"level_{level}"] = forms.CharField(
+                label=_("Level %(level)d") % {"level": level},
+                max_length=200,
+                required=False,
+                initial=current.get(level, ""),
+                help_text=_("Default: %(wording)s") % {"wording": default},
+            )
+
+    def wordings(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("level_")): value.strip()
+            for name, value in self.cleaned_data.items()
+        }
+
+
+class AnswerTemplateForm(forms.Form):
+    title = forms.CharField(label=_("Template title"), max_length=200)
+    body_html = forms.CharField(
+        label=_("Template text"),
+        max_length=MAX_ANSWER,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Allowed: paragraphs, lists, bold, italics, links (also to catalogue records)."
+        ),
+    )
+    shared = forms.BooleanField(label=_("Share with every library of the network"), required=False)
+
+    def __init__(self, *args: object, can_share: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not can_share:
+            del self.fields["shared"]

@@ -184,8 +184,27 @@ def route_library(received_via: Library, subject: str) -> Library:
     return best.library
 
 
-def list_templates(library: Library) -> QuerySet[AnswerTemplate]:
+def list_templates(library: Library | None) -> QuerySet[AnswerTemplate]:
+    """The library's own templates and the network's shared ones (only those without a library)."""
     return AnswerTemplate.objects.filter(Q(library=library) | Q(library__isnull=True))
+
+
+def get_template(template_id: int, library: Library | None) -> AnswerTemplate:
+    """A template this library works with: its own or a shared one (``NotFoundError`` for
+    another library's)."""
+    template = list_templates(library).filter(pk=template_id).first()
+    if template is None:
+        raise NotFoundError("No such answer template.", code="template_not_found")
+    return template
+
+
+def read_level_defaults() -> dict[int, str]:
+    return {level: str(text) for level, text in READ_LEVELS.items()}
+
+
+def read_level_wordings() -> dict[int, str]:
+    """The saved (non-default) wordings by level."""
+    return dict(ReadLevelWording.objects.values_list("level", "wording"))
 
 
 def read_levels() -> list[tuple[int, str]]:

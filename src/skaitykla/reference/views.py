@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from csp.decorators import csp_replace
+from django.contrib import messages
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -28,11 +31,18 @@ from skaitykla.core.staff_access import staff_required
 from skaitykla.core.timezones import library_zone
 from skaitykla.reference import forms, selectors, services
 from skaitykla.reference.choices import QuestionKind, QuestionStatus
-from skaitykla.reference.models import KnowledgeBaseEntry, Question
+from skaitykla.reference.models import AnswerTemplate, KnowledgeBaseEntry, Question
 
 ANSWER = "reference.answer_question"
 PUBLISH = "reference.publish_kbentry"
 DESK = "reference.log_desk_transaction"
+SETTINGS = "reference.change_referenceprofile"
+READ_WORDINGS = "reference.change_readlevelwording"
+ADD_TEMPLATE = "reference.add_answertemplate"
+CHANGE_TEMPLATE = "reference.change_answertemplate"
+DELETE_TEMPLATE = "reference.delete_answertemplate"
+#: Network-shared answer templates are everyone's: changing them takes the coordinator's right.
+SHARED_TEMPLATES = "reference.coordinate_network"
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -512,3 +522,197 @@ def desk(request: HttpRequest) -> HttpResponse:
         else "reference/staff/desk.html"
     )
     return render(request, template, context, status=status)
+
+
+# --- Staff: settings ----------------------------------------------------------------------
+
+
+def _home(request: HttpRequest) -> Library | None:
+    return getattr(request.user, "home_library", None)
+
+
+def _profile_form(library: Library, data: Any = None) -> forms.ReferenceProfileForm:
+    profile = selectors.get_profile(library)
+    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
+    return forms.ReferenceProfileForm(data, initial=initial)
+
+
+def _wordings_form(data: Any = None) -> forms.ReadWordingsForm:
+    return forms.ReadWordingsForm(
+        data, defaults=selectors.read_level_defaults(), current=selectors.read_level_wordings()
+    )
+
+
+def _settings_page(request: HttpRequest, *, status: int = 200, **forms_: Any) -> HttpResponse:
+    library = _home(request)
+    user = request.user
+    context: dict[str, Any] = {
+        "library": library,
+        "profile_form": _profile_form(library) if library is not None else None,
+        "wordings_form": _wordings_form() if user.has_perm(READ_WORDINGS) else None,
+        "templates": selectors.list_templates(library),
+        "can_add_template": user.has_perm(ADD_TEMPLATE),
+        "can_change_template": user.has_perm(CHANGE_TEMPLATE),
+        "can_delete_template": user.has_perm(DELETE_TEMPLATE),
+        "can_edit_shared": user.has_perm(SHARED_TEMPLATES),
+    }
+    context.update(forms_)
+    return render(request, "reference/staff/settings.html", context, status=status)
+
+
+def _field_error(form: Any, error: DomainError) -> None:
+    """A refusal from the service, shown at the field it concerns (else above the form)."""
+    field = error.params.get("field")
+    form.add_error(field if field in form.fields else None, str(error))
+
+
+@require_safe
+@staff_required(SETTINGS)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    return _settings_page(request)
+
+
+@require_POST
+@staff_required(SETTINGS)
+def settings_profile(request: HttpRequest) -> HttpResponse:
+    library = _home(request)
+    if library is None:
+        raise Http404
+    form = _profile_form(library, request.POST)
+    if form.is_valid():
+        try:
+            services.update_reference_profile(
+                user=request.user,  # type: ignore[arg-type]
+                library=library,
+                **{name: form.cleaned_data[name] for name in services.PROFILE_FIELDS},
+            )
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            messages.success(request, _("The reference settings are saved."))
+            return redirect("reference:settings")
+    return _settings_page(request, status=400, profile_form=form)
+
+
+@require_POST
+@staff_required(READ_WORDINGS)
+def settings_read_levels(request: HttpRequest) -> HttpResponse:
+    form = _wordings_form(request.POST)
+    if form.is_valid():
+        current = selectors.read_level_wordings()
+        try:
+            for level, wording in form.wordings().items():
+                if wording != current.get(level, ""):
+                    services.set_read_wording(
+                        user=request.user,  # type: ignore[arg-type]
+                        level=level,
+                        wording=wording,
+                    )
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            messages.success(request, _("The READ scale wordings are saved."))
+            return redirect("reference:settings")
+    return _settings_page(request, status=400, wordings_form=form)
+
+
+def _template_page(
+    request: HttpRequest,
+    form: forms.AnswerTemplateForm,
+    template: AnswerTemplate | None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"form": form, "template": template}
+    return render(request, "reference/staff/template_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required(SETTINGS)
+def template_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(ADD_TEMPLATE):
+        raise PermissionDenied
+    library = _home(request)
+    can_share = request.user.has_perm(SHARED_TEMPLATES)
+    if request.method != "POST":
+        form = forms.AnswerTemplateForm(can_share=can_share)
+        return _template_page(request, form, None)
+    form = forms.AnswerTemplateForm(request.POST, can_share=can_share)
+    if form.is_valid():
+        shared = bool(form.cleaned_data.get("shared"))
+        if library is None and not shared:
+            form.add_error(
+                None, _("Your account has no home library: ask an administrator to set it.")
+            )
+        else:
+            try:
+                services.save_answer_template(
+                    user=request.user,  # type: ignore[arg-type]
+                    library=None if shared else library,
+                    title=form.cleaned_data["title"],
+                    body_html=form.cleaned_data["body_html"],
+                )
+            except DomainError as error:
+                _field_error(form, error)
+            else:
+                messages.success(request, _("The answer template is saved."))
+                return redirect("reference:settings")
+    return _template_page(request, form, None, status=400)
+
+
+def _own_template(request: HttpRequest, template_id: int) -> AnswerTemplate:
+    """The library's own template, or a shared one for those who may change shared ones:
+    404 for another library's, 403 for a shared one without the right."""
+    try:
+        template = selectors.get_template(template_id, _home(request))
+    except NotFoundError:
+        raise Http404 from None
+    if template.library_id is None and not request.user.has_perm(SHARED_TEMPLATES):
+        raise PermissionDenied
+    return template
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required(SETTINGS)
+def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+    if not request.user.has_perm(CHANGE_TEMPLATE):
+        raise PermissionDenied
+    template = _own_template(request, template_id)
+    if request.method != "POST":
+        initial = {"title": template.title, "body_html": template.body_html}
+        return _template_page(
+            request, forms.AnswerTemplateForm(initial=initial, can_share=False), template
+        )
+    form = forms.AnswerTemplateForm(request.POST, can_share=False)
+    if form.is_valid():
+        try:
+            services.save_answer_template(
+                user=request.user,  # type: ignore[arg-type]
+                library=template.library,
+                title=form.cleaned_data["title"],
+                body_html=form.cleaned_data["body_html"],
+                template_id=template.pk,
+            )
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            messages.success(request, _("The answer template is saved."))
+            return redirect("reference:settings")
+    return _template_page(request, form, template, status=400)
+
+
+@require_POST
+@staff_required(SETTINGS)
+def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
+    if not request.user.has_perm(DELETE_TEMPLATE):
+        raise PermissionDenied
+    template = _own_template(request, template_id)
+    try:
+        services.delete_answer_template(
+            user=request.user,  # type: ignore[arg-type]
+            library=template.library,
+            template_id=template.pk,
+        )
+    except DomainError as error:
+        return _settings_page(request, status=409, error=str(error))
+    messages.success(request, _("The answer template is deleted."))
+    return redirect("reference:settings")
