@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import io
 import os
 import platform
+import pstats
+import resource
 import subprocess
 import sys
 import tarfile
@@ -59,6 +62,17 @@ def fetch() -> Path:
     return target
 
 
+def _cpu(backend: int | None) -> tuple[float, float, float]:
+    """CPU seconds so far: this process, its finished child processes, the database backend."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    database = 0.0
+    if backend:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        database = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, database
+
+
 def first_records(path: Path, limit: int) -> bytes | None:
     if not limit:
         return None
@@ -78,6 +92,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="import only the first N records")
     parser.add_argument("--reimport", action="store_true", help="import the records twice")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of each run")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: the import's own)"
+    )
     options, _unknown = parser.parse_known_args()
     path = fetch()
 
@@ -97,14 +115,36 @@ def main() -> int:
         data = first_records(path, options.limit)
         runs = ["first import"] + (["re-import (all duplicates)"] if options.reimport else [])
         print(f"file: {path.name} ({path.stat().st_size / 1e6:.0f} MB)")
+        print(f"load average at start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+        backend = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
         for name in runs:
+            profiler = cProfile.Profile() if options.profile else None
+            cpu = _cpu(backend)
             started = time.perf_counter()
+            if profiler:
+                profiler.enable()
             if data is None:
                 with path.open("rb") as handle:
-                    summary = import_marc(handle=handle)
+                    summary = import_marc(handle=handle, workers=options.workers)
             else:
-                summary = import_marc(handle=io.BytesIO(data))
+                summary = import_marc(handle=io.BytesIO(data), workers=options.workers)
             seconds = time.perf_counter() - started
+            used = [after - before for after, before in zip(_cpu(backend), cpu, strict=True)]
+            per = 1000 / max(summary.read, 1)
+            print(
+                f"{name}: CPU seconds per 1,000 records: this process {used[0] * per:.2f}, "
+                f"worker processes {used[1] * per:.2f}, PostgreSQL backend {used[2] * per:.2f} "
+                "(load-independent, unlike the rate)"
+            )
+            if profiler:
+                profiler.disable()
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("cumulative").print_stats(45)
+                stats.sort_stats("tottime").print_stats(30)
             rate = summary.read / seconds
             print(
                 f"{name}: {summary.read:,} records in {seconds:.1f} s = {rate:,.0f} records/s "

@@ -126,6 +126,7 @@ def main() -> int:
     try:
         build(options.records, options.records * 2)
         connection.close()
+        print(f"load average at start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         kinds = list(QUERY_CLASSES)
         plan = [(kind, query) for kind in kinds for query in QUERY_CLASSES[kind]]
         latencies: dict[str, list[float]] = {kind: [] for kind in kinds}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from io import StringIO
 
+import pymarc
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,6 +14,7 @@ from django.utils import translation
 
 from skaitykla.catalogue.choices import ItemStatus, LoanType, MaterialType, RecordFormat
 from skaitykla.catalogue.errors import NotMarcError
+from skaitykla.catalogue.marc import readers
 from skaitykla.catalogue.models import Item, Record, SearchEntry
 from skaitykla.catalogue.services import import_marc
 from skaitykla.core.models import AuditEntry
@@ -300,3 +302,96 @@ def test_a_broken_marc8_escape_is_reported_and_the_record_kept():
         + summary.warnings[-1].split("at byte ")[1]
     ]
     assert "WARNING record 2: broken MARC-8 escape" in summary.report_text()
+
+
+def _stored() -> list[tuple[object, ...]]:
+    return list(
+        Record.objects.order_by("control_number").values_list(
+            "control_number", "title", "authors", "year", "isbns", "marc"
+        )
+    )
+
+
+def _entries() -> list[tuple[str, ...]]:
+    return list(
+        SearchEntry.objects.order_by("record__control_number").values_list(
+            "record__control_number", "title", "authors", "subjects", "other"
+        )
+    )
+
+
+def test_worker_processes_import_exactly_what_one_process_does():
+    records = [
+        marc21(
+            title=f"Knyga Nr. {n}",
+            author="Žemaitė,",
+            control=f"W{n}",
+            source="LT-C1",
+            isbn="9986-39-123-4" if n == 3 else "",
+            subjects=("Lietuvių literatūra",),
+        )
+        for n in range(30)
+    ]
+    data = iso2709(*records) + _bad_length() + _truncated()
+    alone = _import(data, workers=0, batch_size=7)
+    stored, entries = _stored(), _entries()
+    failures = [(f.number, f.reason) for f in alone.failures]
+    Record.objects.all().delete()
+
+    parallel = _import(data, workers=2, batch_size=7)
+
+    assert (
+        parallel.as_dict()
+        == alone.as_dict()
+        == {
+            "read": 32,
+            "created": 30,
+            "updated": 0,
+            "skipped": 0,
+            "failed": 2,
+            "items_created": 0,
+            "items_updated": 0,
+        }
+    )
+    assert [(f.number, f.reason) for f in parallel.failures] == failures
+    assert [number for number, _reason in failures] == [31, 32]
+    assert _stored() == stored
+    assert _entries() == entries
+    # A second run through the workers matches every record: nothing new is created.
+    again = _import(data, workers=2, batch_size=7)
+    assert (again.created, again.skipped, again.failed) == (0, 30, 2)
+
+
+def test_the_fast_utf8_decoder_reads_records_exactly_as_pymarc_does():
+    records = [
+        marc21(
+            title="Žemaitės raštai",
+            subtitle="apsakymai",
+            author="Žemaitė,",
+            control="F1",
+            isbn="9986-39-123-4",
+            subjects=("Lietuvių literatūra", "Apsakymai"),
+            items=({"a": "LT-C1", "b": "A", "c": "821", "i": "LB0001"},),
+        ),
+        unimarc(
+            title="Metai",
+            surname="Donelaitis",
+            forename="Kristijonas",
+            control="U1",
+            holdings=({"a": "C1/BFS", "i": "LB0002", "l": "IN_PLACE"},),
+        ),
+        marc21(title="Plain ASCII title", control="F2", language="eng"),
+    ]
+    data = iso2709(*records)
+    read = [parsed.record for parsed in readers.read(io.BytesIO(data))]
+    assert len(read) == 3
+    expected = [
+        pymarc.Record(chunk + b"\x1d", to_unicode=True, force_utf8=True, hide_utf8_warnings=True)
+        for chunk in data.split(b"\x1d")[:-1]
+    ]
+    assert [record.as_dict() for record in read if record] == [
+        record.as_dict() for record in expected
+    ]
+    assert [[f.control_field for f in record.fields] for record in read if record] == [
+        [f.control_field for f in record.fields] for record in expected
+    ]

@@ -260,14 +260,14 @@ def test_preregistration_page_in_english(client, library, adult):
 
 def test_reader_login_account_and_logout(client, library, adult):
     _reader, card = reader_with_card(home_library=library, category=adult, last_name=XSS[1])
-    assert client.get(reverse("patrons:account")).status_code == 302
+    assert client.get(reverse("portal:account")).status_code == 302
     response = reader_login(client, card)
     assert response.status_code == 302
-    page = client.get(reverse("patrons:account")).content.decode()
+    page = client.get(reverse("portal:account")).content.decode()
     assert card.barcode in page
     assert '"><img' not in page
     client.post(reverse("patrons:reader_logout"))
-    assert client.get(reverse("patrons:account")).status_code == 302
+    assert client.get(reverse("portal:account")).status_code == 302
 
 
 def test_wrong_pin_and_throttle(client, library, adult):
@@ -324,7 +324,7 @@ def test_reader_edits_contact_and_changes_pin(client, library, adult):
         {"current_pin": TEST_PIN, "new_pin": "7531", "new_pin_again": "7531"},
     )
     assert response.status_code == 302
-    assert client.get(reverse("patrons:account")).status_code == 200
+    assert client.get(reverse("portal:account")).status_code == 200
 
 
 def test_pin_change_ends_other_sessions(client, library, adult):
@@ -338,7 +338,7 @@ def test_pin_change_ends_other_sessions(client, library, adult):
         reverse("patrons:change_pin"),
         {"current_pin": TEST_PIN, "new_pin": "7531", "new_pin_again": "7531"},
     )
-    assert other.get(reverse("patrons:account")).status_code == 302
+    assert other.get(reverse("portal:account")).status_code == 302
 
 
 def test_reader_downloads_own_data(client, library, adult):
@@ -381,4 +381,4 @@ def test_pending_reader_cannot_log_in(client, library, adult):
     )
     response = reader_login(client, card)
     assert response.status_code == 200
-    assert client.get(reverse("patrons:account")).status_code == 302
+    assert client.get(reverse("portal:account")).status_code == 302

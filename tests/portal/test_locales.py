@@ -88,3 +88,25 @@ def test_the_lithuanian_catalogue_is_in_use():
         assert translation.gettext("Administrator") == "Administratorius"
     with translation.override("en"):
         assert translation.gettext("Opening hours") == "Opening hours"
+
+
+@pytest.mark.parametrize("language", ["lt", "en"])
+def test_no_message_has_two_translations_across_catalogues(language):
+    """Django merges every catalogue into one per language, so one (context, message) pair
+    translated differently in two catalogues is silently wrong in one of them: a different
+    meaning needs its own context (pgettext), the same meaning one wording."""
+    translations: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    for catalogue in CATALOGUES:
+        for entry in _entries(catalogue / language / "LC_MESSAGES" / "django.po"):
+            if not entry["msgid"]:
+                continue
+            texts = tuple(entry[key] for key in sorted(entry) if key.startswith("msgstr"))
+            if any(texts):
+                key = (entry.get("msgctxt", ""), entry["msgid"])
+                translations.setdefault(key, {})[catalogue.parent.name] = texts
+    collisions = {
+        key: by_catalogue
+        for key, by_catalogue in translations.items()
+        if len(set(by_catalogue.values())) > 1
+    }
+    assert collisions == {}, "one wording per message, or a context for a different meaning"

@@ -10,7 +10,7 @@ from pathlib import Path
 import skaitykla.reference
 
 LOCALE = Path(skaitykla.reference.__file__).parent / "locale"
-_LINE = re.compile(r'^(msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$')
+_LINE = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$')
 
 
 def _entries(po: Path) -> list[dict[str, str]]:
@@ -21,7 +21,7 @@ def _entries(po: Path) -> list[dict[str, str]]:
         match = _LINE.match(line)
         if match:
             key = match.group(1)
-            if key == "msgid" and current:
+            if key in ("msgctxt", "msgid") and "msgid" in current:
                 entries.append(current)
                 current = {}
             current[key] = ast.literal_eval(match.group(2))
@@ -47,6 +47,14 @@ def test_every_lithuanian_message_is_translated_and_compiled():
     with (LOCALE / "lt" / "LC_MESSAGES" / "django.mo").open("rb") as handle:
         compiled = GNUTranslations(handle)
     stale = [
-        e["msgid"] for e in entries if "msgstr" in e and compiled.gettext(e["msgid"]) != e["msgstr"]
+        e["msgid"]
+        for e in entries
+        if "msgstr" in e
+        and (
+            compiled.pgettext(e["msgctxt"], e["msgid"])
+            if "msgctxt" in e
+            else compiled.gettext(e["msgid"])
+        )
+        != e["msgstr"]
     ]
     assert stale == []

@@ -157,6 +157,59 @@ _STATS = (
     "stats.change_collectionfigures",
 )
 
+# Self-check kiosks (issue 6): heads of department manage the SIP2 kiosk accounts and reconcile
+# the kiosks' offline (no-block) transactions.
+_KIOSKS = (
+    "sip2.manage_kiosks",
+    "sip2.view_kioskaccount",
+    "sip2.add_kioskaccount",
+    "sip2.change_kioskaccount",
+    "sip2.view_noblocktransaction",
+)
+
+# Circulation (issue 5): the desk lends, takes back, renews, places holds, records in-house use,
+# takes payments and may override refusals; stack attendants fetch and hand out closed-stack
+# orders; heads of department also edit the loan-policy table and waive fees.
+_CIRCULATION_DESK = (
+    "circulation.view_loan",
+    "circulation.add_loan",
+    "circulation.change_loan",
+    "circulation.view_hold",
+    "circulation.add_hold",
+    "circulation.change_hold",
+    "circulation.view_fee",
+    "circulation.view_feetransaction",
+    "circulation.view_inhouseuse",
+    "circulation.add_inhouseuse",
+    "circulation.view_stackorder",
+    "circulation.add_stackorder",
+    "circulation.view_transit",
+    "circulation.view_loanpolicy",
+    "circulation.override_refusal",
+    "circulation.manage_fees",
+    "circulation.view_offlinebatch",
+    "circulation.add_offlinebatch",
+)
+_CIRCULATION_STACKS = (
+    "circulation.view_stackorder",
+    "circulation.change_stackorder",
+    "circulation.handle_stack_orders",
+    "circulation.view_loan",
+    "circulation.view_hold",
+    "circulation.view_transit",
+)
+_CIRCULATION_HEAD = (
+    *_CIRCULATION_DESK,
+    *_CIRCULATION_STACKS,
+    "circulation.add_loanpolicy",
+    "circulation.change_loanpolicy",
+    "circulation.delete_loanpolicy",
+    "circulation.view_stackordercutoff",
+    "circulation.add_stackordercutoff",
+    "circulation.change_stackordercutoff",
+    "circulation.delete_stackordercutoff",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(ADMINISTRATOR, _("Administrator"), ("*",)),
     Role(
@@ -172,10 +225,20 @@ ROLES: tuple[Role, ...] = (
             *_REFERENCE_HEAD,
             *_EVENTS_HEAD,
             *_STATS,
+            *_KIOSKS,
+            *_CIRCULATION_HEAD,
         ),
     ),
-    Role(DESK_LIBRARIAN, _("Desk librarian"), (*_PLACES, *_READERS_DESK, *_CATALOGUE_ITEMS)),
-    Role(STACK_ATTENDANT, _("Stack attendant"), (*_PLACES, *_CATALOGUE_ITEMS)),
+    Role(
+        DESK_LIBRARIAN,
+        _("Desk librarian"),
+        (*_PLACES, *_READERS_DESK, *_CATALOGUE_ITEMS, *_CIRCULATION_DESK),
+    ),
+    Role(
+        STACK_ATTENDANT,
+        _("Stack attendant"),
+        (*_PLACES, *_CATALOGUE_ITEMS, *_CIRCULATION_STACKS),
+    ),
     Role(
         REFERENCE_LIBRARIAN,
         _("Reference librarian"),

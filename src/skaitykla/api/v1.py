@@ -4,6 +4,7 @@ from django.urls import path
 
 from skaitykla.accounts import api as accounts_api
 from skaitykla.catalogue import api as catalogue_api
+from skaitykla.circulation import api as circulation_api
 from skaitykla.core import api as core_api
 from skaitykla.events import api as events_api
 from skaitykla.patrons import api as patrons_api
@@ -127,4 +128,23 @@ urlpatterns += [
         name="reference-answer-question",
     ),
     path("reference/desk/", reference_api.DeskLogView.as_view(), name="reference-desk"),
+]
+
+# --- Circulation (issue 5) ----------------------------------------------------------------------
+urlpatterns += [
+    path("circulation/checkout", circulation_api.CheckoutView.as_view(), name="circ-checkout"),
+    path("circulation/checkin", circulation_api.CheckinView.as_view(), name="circ-checkin"),
+    path("circulation/renew", circulation_api.RenewView.as_view(), name="circ-renew"),
+    path("circulation/holds", circulation_api.HoldsView.as_view(), name="circ-holds"),
+    path(
+        "circulation/holds/<int:hold_id>/cancel",
+        circulation_api.HoldCancelView.as_view(),
+        name="circ-hold-cancel",
+    ),
+    path("circulation/orders", circulation_api.OrdersView.as_view(), name="circ-orders"),
+    path(
+        "circulation/orders/<int:order_id>/<str:transition>",
+        circulation_api.OrderTransitionView.as_view(),
+        name="circ-order-transition",
+    ),
 ]

@@ -32,9 +32,12 @@ class ItemStatus(models.TextChoices):
     ON_LOAN = "on_loan", _("On loan")
     ON_SHELF = "on_shelf", _("On the reading-room shelf")
     IN_TRANSIT = "in_transit", _("In transit")
+    ON_HOLD_SHELF = "on_hold_shelf", _("On the hold shelf")
     ORDERED = "ordered", _("Ordered")
     MISSING = "missing", _("Missing")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    LOST = "lost", _("Lost")
+    CLAIMED_RETURNED = "claimed_returned", _("Claimed returned")
 
 
 #: MARC language codes (008/35-37, UNIMARC 101) shown by name.

@@ -27,6 +27,8 @@ from skaitykla.core.models import Library, ReadingRoom
 
 PAGE_SIZE = 20
 CANDIDATES = 300
+#: Record fields a result list never shows (not read for a page of hits).
+_NOT_LISTED = ("marc", "isbns", "issns", "subjects", "classification", "system_numbers")
 
 
 def find_library(code: str) -> Library | None:
@@ -129,8 +131,20 @@ class Availability:
 
 def availability_for(record_ids: list[int]) -> dict[int, Availability]:
     """Per-record item status straight from the database, in one query."""
+    return _availability(list_items().filter(record_id__in=record_ids))
+
+
+def _availability_of_hits(record_ids: list[int]) -> dict[int, Availability]:
+    """The same for a result page: only what the summary needs (no places, no ordering)."""
+    items = Item.objects.filter(record_id__in=record_ids).only(
+        "id", "record_id", "status", "due_back"
+    )
+    return _availability(items)
+
+
+def _availability(items: QuerySet[Item]) -> dict[int, Availability]:
     result: dict[int, Availability] = defaultdict(Availability)
-    for item in list_items().filter(record_id__in=record_ids):
+    for item in items:
         entry = result[item.record_id]
         entry.total += 1
         entry.items.append(item)
@@ -182,8 +196,10 @@ def search_records(
     result.pages = max(1, -(-len(ranked) // per_page)) if ranked else 0
     result.page = min(result.page, max(result.pages, 1))
     page_ids = ranked[(result.page - 1) * per_page : result.page * per_page]
-    records = {record.pk: record for record in Record.objects.defer("marc").filter(pk__in=page_ids)}
-    availability = availability_for(page_ids)
+    records = {
+        record.pk: record for record in Record.objects.defer(*_NOT_LISTED).filter(pk__in=page_ids)
+    }
+    availability = _availability_of_hits(page_ids)
     result.hits = [
         Hit(record=records[pk], availability=availability.get(pk, Availability()))
         for pk in page_ids
@@ -195,31 +211,96 @@ def search_records(
     return result
 
 
-def _rows_for(
-    sql_pg: str, queryset: QuerySet[Any], fields: tuple[str, ...], ids: list[int]
-) -> list[tuple[Any, ...]]:
-    """Rows of ``fields`` for ``ids``: one array parameter on PostgreSQL, the ORM elsewhere."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql_pg, [ids])
-            return cursor.fetchall()
-    return list(queryset.values_list(*fields))
-
-
-def facets_for(record_ids: list[int]) -> dict[str, list[tuple[str, str, int]]]:
-    """(value, label, count) per facet, over the candidate records: two queries, counted here."""
-    record_rows = _rows_for(
-        "SELECT language, material_type, year FROM catalogue_record WHERE id = ANY(%s)",
-        Record.objects.filter(pk__in=record_ids),
-        ("language", "material_type", "year"),
-        record_ids,
+_FACETS_SQL = """
+    WITH c AS MATERIALIZED (
+        SELECT language, material_type, year FROM catalogue_record WHERE id = ANY(%(ids)s::bigint[])
+    ), i AS MATERIALIZED (
+        SELECT record_id, library_id, reading_room_id, status FROM catalogue_item
+        WHERE record_id = ANY(%(ids)s::bigint[])
     )
-    item_rows = _rows_for(
-        "SELECT record_id, library_id, reading_room_id, status FROM catalogue_item "
-        "WHERE record_id = ANY(%s)",
-        Item.objects.filter(record_id__in=record_ids),
-        ("record_id", "library_id", "reading_room_id", "status"),
-        record_ids,
+    SELECT 'language', language, '', language, count(*) FROM c
+    WHERE language <> '' GROUP BY language
+    UNION ALL
+    SELECT 'material_type', material_type, '', material_type, count(*) FROM c
+    GROUP BY material_type
+    UNION ALL
+    SELECT 'decade', (year / 10 * 10)::text, '', '', count(*) FROM c
+    WHERE year IS NOT NULL GROUP BY year / 10
+    UNION ALL
+    SELECT 'library', l.code, l.name, l.id::text, count(DISTINCT i.record_id) FROM i
+    JOIN core_library l ON l.id = i.library_id GROUP BY l.id
+    UNION ALL
+    SELECT 'reading_room', l.code || ':' || rr.code, rr.name, rr.id::text,
+        count(DISTINCT i.record_id)
+    FROM i JOIN core_readingroom rr ON rr.id = i.reading_room_id
+    JOIN core_library l ON l.id = rr.library_id GROUP BY rr.id, l.code
+    UNION ALL
+    SELECT 'available', '1', '', '', count(DISTINCT record_id) FROM i
+    WHERE status = ANY(%(available)s)
+"""
+
+Facets = dict[str, list[tuple[str, str, int]]]
+
+
+def facets_for(record_ids: list[int]) -> Facets:
+    """(value, label, count) per facet, over the candidate records. PostgreSQL counts them in one
+    query; elsewhere two queries are counted here."""
+    if connection.vendor == "postgresql":
+        return _facets_postgres(record_ids)
+    return _facets_counted_here(record_ids)
+
+
+def _top(counter: dict[Any, int]) -> list[tuple[Any, int]]:
+    return sorted(counter.items(), key=lambda pair: (-pair[1], str(pair[0])))[:12]
+
+
+def _facets_postgres(record_ids: list[int]) -> Facets:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FACETS_SQL,
+            {
+                # An array literal: psycopg's client-side quoting of 300 ints costs more.
+                "ids": "{" + ",".join(str(int(pk)) for pk in record_ids) + "}",
+                "available": [str(status) for status in AVAILABLE_STATUSES],
+            },
+        )
+        rows = cursor.fetchall()
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    values: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, value, label, key, n in rows:
+        counts[kind][key] = n
+        values[kind, key] = (value, label)
+    labels = dict(MaterialType.choices)
+    decades = sorted(((int(value), n) for kind, value, _l, _k, n in rows if kind == "decade"))
+    available = counts["available"].get("", 0)
+    return {
+        "language": [
+            (code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(counts["language"])
+        ],
+        "material_type": [
+            (code, str(labels.get(code, code)), n) for code, n in _top(counts["material_type"])
+        ],
+        "decade": [(str(d), f"{d}–{d + 9}", n) for d, n in reversed(decades[-12:])],
+        "library": [
+            (*values["library", key], n)
+            for key, n in _top({int(k): v for k, v in counts["library"].items()})
+            for key in [str(key)]
+        ],
+        "reading_room": [
+            (*values["reading_room", key], n)
+            for key, n in _top({int(k): v for k, v in counts["reading_room"].items()})
+            for key in [str(key)]
+        ],
+        "available": [("1", "", available)] if available else [],
+    }
+
+
+def _facets_counted_here(record_ids: list[int]) -> Facets:
+    record_rows = Record.objects.filter(pk__in=record_ids).values_list(
+        "language", "material_type", "year"
+    )
+    item_rows = Item.objects.filter(record_id__in=record_ids).values_list(
+        "record_id", "library_id", "reading_room_id", "status"
     )
     languages: Counter[str] = Counter()
     materials: Counter[str] = Counter()
@@ -245,24 +326,20 @@ def facets_for(record_ids: list[int]) -> dict[str, list[tuple[str, str, int]]]:
         for room in ReadingRoom.objects.select_related("library").filter(pk__in=list(by_room))
     }
     labels = dict(MaterialType.choices)
-
-    def top(counter: dict[Any, int]) -> list[tuple[Any, int]]:
-        return sorted(counter.items(), key=lambda pair: (-pair[1], str(pair[0])))[:12]
-
     return {
-        "language": [(code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in top(languages)],
-        "material_type": [(code, str(labels.get(code, code)), n) for code, n in top(materials)],
+        "language": [(code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(languages)],
+        "material_type": [(code, str(labels.get(code, code)), n) for code, n in _top(materials)],
         "decade": [
             (str(d), f"{d}–{d + 9}", n) for d, n in sorted(decades.items(), reverse=True)[:12]
         ],
         "library": [
             (libraries[pk].code, libraries[pk].name, n)
-            for pk, n in top({pk: len(ids) for pk, ids in by_library.items()})
+            for pk, n in _top({pk: len(ids) for pk, ids in by_library.items()})
             if pk in libraries
         ],
         "reading_room": [
             (f"{rooms[pk].library.code}:{rooms[pk].code}", rooms[pk].name, n)
-            for pk, n in top({pk: len(ids) for pk, ids in by_room.items()})
+            for pk, n in _top({pk: len(ids) for pk, ids in by_room.items()})
             if pk in rooms
         ],
         "available": [("1", "", len(available))] if available else [],

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skaitykla.core.choices import ActorKind
 
@@ -25,7 +26,7 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
     actor_kind = forms.ChoiceField(
         label=_("Actor kind"),
-        choices=[("", _("Any")), *ActorKind.choices],
+        choices=[("", pgettext_lazy("actor kind", "Any")), *ActorKind.choices],
         required=False,
     )
     since = forms.DateField(

@@ -20,10 +20,12 @@ from skaitykla.core.models import (
 )
 from skaitykla.demo import network
 from skaitykla.demo.catalogue import available_barcodes, seed_catalogue
+from skaitykla.demo.circulation import demo_circulation_info, seed_circulation
 from skaitykla.demo.events import seed_events
 from skaitykla.demo.models import DemoSeed
 from skaitykla.demo.readers import demo_reader_info, seed_readers
 from skaitykla.demo.reference import seed_reference
+from skaitykla.demo.sip2 import demo_kiosk_info, seed_kiosk
 from skaitykla.demo.stats import seed_stats
 
 DEMO_VERSION = 1
@@ -213,6 +215,8 @@ def seed_demo() -> dict[str, int]:
     catalogue = seed_catalogue()
     events = seed_events(library=national)
     seed_reference(library=national)
+    circulation = seed_circulation(library=national)
+    seed_kiosk(library=national)
     seed_stats()
     DemoSeed.objects.update_or_create(version=DEMO_VERSION)
     return {
@@ -223,6 +227,8 @@ def seed_demo() -> dict[str, int]:
         "staff": User.objects.filter(username__in=[s.username for s in STAFF]).count(),
         "readers": readers["readers"],
         "events": events["events"],
+        "loans": circulation["loans"],
+        "stack_orders": circulation["orders"],
     }
 
 
@@ -250,5 +256,6 @@ def demo_info() -> dict[str, object]:
         "libraries": list(Library.objects.order_by("code").values_list("code", flat=True)),
         "readers": demo_reader_info(),
         "items": available_barcodes(),
-        "sip2": None,
+        "circulation": demo_circulation_info(),
+        "sip2": demo_kiosk_info(),
     }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library
@@ -34,7 +35,9 @@ class EventFilterForm(forms.Form):
     )
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.all(), required=False)
     audience = forms.ChoiceField(
-        label=_("Audience"), choices=[("", _("All")), *Audience.choices], required=False
+        label=_("Audience"),
+        choices=[("", pgettext_lazy("audience filter", "All")), *Audience.choices],
+        required=False,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -83,7 +83,7 @@ class Room(models.Model):
         related_name="event_room",
     )
     step_free_access = models.BooleanField(_("step-free access"), default=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("training room", "active"), default=True)
 
     class Meta:
         verbose_name = _("room")

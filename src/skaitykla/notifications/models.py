@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OutboxStatus(models.TextChoices):
@@ -25,7 +26,7 @@ class OutgoingEmail(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     language = models.CharField(_("language"), max_length=8, default="lt")
-    topic = models.CharField(_("topic"), max_length=80)
+    topic = models.CharField(pgettext_lazy("notification", "topic"), max_length=80)
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     status = models.CharField(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReaderStatus(models.TextChoices):
@@ -22,7 +23,7 @@ class RegistrationChannel(models.TextChoices):
 
 class CardState(models.TextChoices):
     ACTIVE = "active", _("Active")
-    LOST = "lost", _("Lost")
+    LOST = "lost", pgettext_lazy("card state", "Lost")
     REPLACED = "replaced", _("Replaced")
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skaitykla.patrons.choices import (
     CardState,
@@ -88,7 +89,7 @@ class ReaderCategory(models.Model):
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
     is_default = models.BooleanField(_("default for online registration"), default=False)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("reader category", "active"), default=True)
 
     class Meta:
         verbose_name = _("reader category")

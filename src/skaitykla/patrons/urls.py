@@ -40,7 +40,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("register/done/", portal.preregister_done, name="preregister_done"),
     path("reader/login/", portal.reader_login, name="reader_login"),
     path("reader/logout/", portal.reader_logout, name="reader_logout"),
-    path("reader/", portal.account, name="account"),
     path("reader/contact/", portal.contact_edit, name="contact"),
     path("reader/pin/", portal.change_pin, name="change_pin"),
     path("reader/privacy/", portal.privacy_choices, name="privacy"),

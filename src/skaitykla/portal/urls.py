@@ -10,5 +10,7 @@ urlpatterns = [
     path("contacts/", views.contacts, name="contacts"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("sitemap/", views.sitemap, name="sitemap"),
+    # The reader's account: loans, holds, orders, fees, questions, registrations, own data.
+    path("reader/", views.account, name="account"),
     path("sitemap.xml", sitemap_xml, {"sitemaps": SITEMAPS}, name="sitemap_xml"),
 ]

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class QuestionKind(models.TextChoices):
@@ -16,7 +17,7 @@ class QuestionStatus(models.TextChoices):
     CLAIMED = "claimed", _("Claimed")
     WAITING = "waiting", _("Waiting for the reader")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("question", "Closed")
     REJECTED = "rejected", _("Rejected")
 
 
@@ -39,7 +40,7 @@ class EventKind(models.TextChoices):
     REPLY = "reply", _("Reader replied")
     ANSWER = "answer", _("Answered")
     RATING = "rating", _("Rated")
-    CLOSE = "close", _("Closed")
+    CLOSE = "close", pgettext_lazy("question", "Closed")
     REJECT = "reject", _("Rejected")
 
 

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skaitykla.reference.choices import (
     AccessibleFormat,
@@ -103,7 +104,7 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     private_details = models.TextField(_("private details"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    name = models.CharField(_("name"), max_length=150, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=150, blank=True)
     age_group = models.CharField(_("age group"), max_length=8, choices=AskerAge.choices, blank=True)
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=8, default="lt")

@@ -12,6 +12,7 @@ from typing import Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 Aggregate = Literal["quantity", "value", "facts", "snapshot"]
 
@@ -138,9 +139,9 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "loans",
-        _("Loans"),
+        pgettext_lazy("statistics measure", "Loans"),
         _("Items lent for home use or for use in a reading room (renewals excluded)."),
-        _("loans"),
+        pgettext_lazy("statistics measure", "loans"),
         "ISO 2789 loans",
         (Source("loan"),),
         group=USE,

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skaitykla.core.choices import Channel
 from skaitykla.stats.definitions import MEASURES
@@ -93,7 +94,9 @@ class StatsQueryForm(forms.Form):
         required=False,
     )
     group = forms.ChoiceField(label=_("Break down by"), choices=GROUP_CHOICES, required=False)
-    sort = forms.ChoiceField(label=_("Order"), choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        label=pgettext_lazy("sort order", "Order"), choices=SORT_CHOICES, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

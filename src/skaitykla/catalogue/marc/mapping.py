@@ -90,9 +90,10 @@ def _nfc(value: str | None) -> str:
     return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
-def nfc_record(record: pymarc.Record) -> None:
-    """Normalise every value of the record to Unicode NFC in place; mark the leader UTF-8."""
-    for fld in record.fields:
+def nfc_record(record: pymarc.Record, *, ascii_only: bool = False) -> None:
+    """Normalise every value of the record to Unicode NFC in place; mark the leader UTF-8.
+    ``ascii_only``: the record is known to be plain ASCII (nothing to normalise)."""
+    for fld in () if ascii_only else record.fields:
         if fld.is_control_field():
             fld.data = _nfc(fld.data)
         elif any(not (sub.value or "").isascii() for sub in fld.subfields):
@@ -361,8 +362,10 @@ def map_unimarc(record: pymarc.Record, *, items_from: str = "") -> BibData:
     )
 
 
-def map_record(record: pymarc.Record, *, unimarc: bool, items_from: str = "") -> BibData:
-    nfc_record(record)
+def map_record(
+    record: pymarc.Record, *, unimarc: bool, items_from: str = "", ascii_only: bool = False
+) -> BibData:
+    nfc_record(record, ascii_only=ascii_only)
     if unimarc:
         return map_unimarc(record, items_from=items_from)
     return map_marc21(record, items_from=items_from)

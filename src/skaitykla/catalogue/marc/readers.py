@@ -39,6 +39,7 @@ class Parsed:
     unimarc: bool = False
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    ascii_only: bool = False  # ISO 2709 of ASCII bytes only: no text to normalise
 
 
 class EmptyFileError(NotMarcError):
@@ -66,21 +67,32 @@ def sniff(handle: IO[bytes]) -> str:
     )
 
 
+def container(handle: IO[bytes], fmt: str = "auto") -> str:
+    """The container of ``handle`` (``iso2709``, ``marcxml``, ``marcjson``), checked against
+    ``fmt`` (one of :data:`FORMATS`)."""
+    found = sniff(handle)
+    if fmt in ("marc21", "unimarc") and found != "iso2709":
+        raise NotMarcError(_("The file is not ISO 2709 MARC."))
+    if fmt == "marcxml" and found != "marcxml":
+        raise NotMarcError(_("The file is not MARCXML."))
+    if fmt == "marcjson" and found != "marcjson":
+        raise NotMarcError(_("The file is not MARC-in-JSON."))
+    return found
+
+
+def force_unimarc(fmt: str) -> bool | None:
+    """True/False when ``fmt`` says UNIMARC or MARC21, None to decide record by record."""
+    return {"marc21": False, "unimarc": True}.get(fmt)
+
+
 def read(handle: IO[bytes], fmt: str = "auto") -> Iterator[Parsed]:
     """Every record of ``handle`` in order; ``fmt`` is one of :data:`FORMATS`."""
-    container = sniff(handle)
-    if fmt in ("marc21", "unimarc") and container != "iso2709":
-        raise NotMarcError(_("The file is not ISO 2709 MARC."))
-    if fmt == "marcxml" and container != "marcxml":
-        raise NotMarcError(_("The file is not MARCXML."))
-    if fmt == "marcjson" and container != "marcjson":
-        raise NotMarcError(_("The file is not MARC-in-JSON."))
-    if container == "marcxml":
+    found = container(handle, fmt)
+    if found == "marcxml":
         return _read_xml(handle)
-    if container == "marcjson":
+    if found == "marcjson":
         return _read_json(handle)
-    force = {"marc21": False, "unimarc": True}.get(fmt)
-    return _read_iso2709(handle, force_unimarc=force)
+    return _read_iso2709(handle, force_unimarc=force_unimarc(fmt))
 
 
 # --- ISO 2709 -----------------------------------------------------------------------------------
@@ -159,8 +171,68 @@ def _broken_escapes(chunk: bytes) -> list[str]:
     return notes[:5]
 
 
+def _field(
+    tag: str, indicators: Indicators | None, subfields: list[Subfield], data: str | None
+) -> Field:
+    """A pymarc field with the attributes ``Field.__init__`` sets, minus its argument checks
+    (the caller passes a three-character tag and, for a data field, parsed indicators)."""
+    field = Field.__new__(Field)
+    field.tag = tag
+    field.subfields = subfields
+    field._indicators = indicators
+    field.data = data
+    field.control_field = indicators is None
+    return field
+
+
+def _decode_utf8(chunk: bytes) -> pymarc.Record | None:
+    """A well-formed UTF-8 record decoded as pymarc decodes it, without its per-byte checks and
+    warnings machinery (about half the parsing time). None for anything unusual (indicators
+    that are not two ASCII characters, a non-ASCII subfield code, invalid UTF-8, a bad
+    directory): pymarc then decodes it and says what is wrong."""
+    try:
+        base = int(chunk[12:17])
+        directory = chunk[24 : base - 1]
+        if not directory or len(directory) % 12 or not directory.isascii():
+            return None
+        fields: list[Field] = []
+        for start in range(0, len(directory), 12):
+            tag = directory[start : start + 3].decode("ascii")
+            offset = base + int(directory[start + 7 : start + 12])
+            data = chunk[offset : offset + int(directory[start + 3 : start + 7]) - 1]
+            if tag < "010" and tag.isdigit():
+                fields.append(_field(tag, None, [], data.decode("utf-8")))
+                continue
+            parts = data.split(b"\x1f")
+            indicators = parts[0]
+            if len(indicators) != 2 or not indicators.isascii():
+                return None
+            del parts[0]
+            if not data.isascii() and any(part[:1] >= b"\x80" for part in parts):
+                return None  # a non-ASCII subfield code: pymarc repairs and reports it
+            subfields = [
+                Subfield(code=chr(part[0]), value=part[1:].decode("utf-8"))
+                for part in parts
+                if part
+            ]
+            fields.append(
+                _field(tag, Indicators(chr(indicators[0]), chr(indicators[1])), subfields, None)
+            )
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not fields:
+        return None
+    record = pymarc.Record(fields=fields, to_unicode=True, force_utf8=True)
+    record.leader = Leader(chunk[:24].decode("ascii"))
+    return record
+
+
 def _parse_chunk(chunk: bytes, unimarc: bool) -> tuple[pymarc.Record | None, str, list[str]]:
     utf8 = unimarc or chunk[9:10] == b"a"
+    if utf8 and chunk[:24].isascii():
+        fast = _decode_utf8(chunk)
+        if fast is not None:
+            return fast, "", []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -198,25 +270,46 @@ def _describe(error: Exception) -> str:
     return f"{name}: {text[:200]}" if text else name
 
 
-def _read_iso2709(handle: IO[bytes], *, force_unimarc: bool | None) -> Iterator[Parsed]:
+@dataclass
+class RawChunk:
+    """One ISO 2709 record as cut from the file, not parsed yet."""
+
+    number: int
+    offset: int
+    end: int
+    data: bytes
+    terminated: bool
+
+
+def raw_iso2709(handle: IO[bytes]) -> Iterator[RawChunk]:
+    """The records of an ISO 2709 file, cut on the record terminator (cheap; no parsing)."""
     for number, (offset, raw, terminated) in enumerate(_chunks(handle), start=1):
-        chunk = raw.lstrip(b"\r\n")
-        end = offset + len(raw)
-        problem = _check_iso2709(chunk, terminated)
-        if problem:
-            yield Parsed(number=number, offset=offset, end=end, error=problem)
-            continue
-        unimarc = looks_unimarc(chunk) if force_unimarc is None else force_unimarc
-        record, error, notes = _parse_chunk(chunk, unimarc)
-        yield Parsed(
-            number=number,
-            offset=offset,
-            end=end,
-            record=record,
-            unimarc=unimarc,
-            error=error,
-            warnings=notes,
-        )
+        yield RawChunk(number, offset, offset + len(raw), raw, terminated)
+
+
+def parse_iso2709(raw: RawChunk, *, force_unimarc: bool | None) -> Parsed:
+    """Check and parse one cut record; a broken one gives its reason, never an exception."""
+    chunk = raw.data.lstrip(b"\r\n")
+    problem = _check_iso2709(chunk, raw.terminated)
+    if problem:
+        return Parsed(number=raw.number, offset=raw.offset, end=raw.end, error=problem)
+    unimarc = looks_unimarc(chunk) if force_unimarc is None else force_unimarc
+    record, error, notes = _parse_chunk(chunk, unimarc)
+    return Parsed(
+        number=raw.number,
+        offset=raw.offset,
+        end=raw.end,
+        record=record,
+        unimarc=unimarc,
+        error=error,
+        warnings=notes,
+        ascii_only=chunk.isascii() and b"\x1b" not in chunk,  # MARC-8 escapes switch scripts
+    )
+
+
+def _read_iso2709(handle: IO[bytes], *, force_unimarc: bool | None) -> Iterator[Parsed]:
+    for raw in raw_iso2709(handle):
+        yield parse_iso2709(raw, force_unimarc=force_unimarc)
 
 
 # --- MARCXML ------------------------------------------------------------------------------------

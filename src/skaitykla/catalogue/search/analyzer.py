@@ -54,6 +54,8 @@ def normalise(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case with diacritics removed: ``Žemaitė`` → ``zemaite``."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower().translate(_EXTRA_FOLDS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -1,10 +1,10 @@
 """Candidate retrieval and ranking on each database.
 
-Both rank only a bounded candidate set: up to ``limit`` records whose *title* matches plus up to
-``limit`` records that match anywhere, taken in index order without sorting the whole hit list;
-only those are scored (``ts_rank`` with weights A–D on PostgreSQL, ``bm25`` with column weights on
-SQLite). A query that matches most of the catalogue therefore costs about as much as a rare one.
-Counts stop at :data:`COUNT_CAP`.
+Both rank only a bounded candidate set, taken in index order without sorting the whole hit list.
+PostgreSQL: the first ``COUNT_CAP + 1`` hits of one GIN index scan are counted and scored
+(``ts_rank`` with weights A–D). SQLite: up to ``limit`` records whose *title* matches plus up to
+``limit`` that match anywhere, scored with ``bm25`` and column weights. A query that matches most of
+the catalogue therefore costs about as much as a rare one. Counts stop at :data:`COUNT_CAP`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from skaitykla.catalogue.choices import AVAILABLE_STATUSES
 from skaitykla.catalogue.search.query import ParsedQuery
 
 COUNT_CAP = 1_000
-#: The most hits (in index order) PostgreSQL looks at for ranking, filters and the count.
+#: With filters, the most hits (in index order) PostgreSQL looks at before filtering.
 SCAN_LIMIT = 20_000
 
 
@@ -93,41 +93,36 @@ def candidates(query: ParsedQuery, filters: Filters, *, limit: int = 300) -> Can
 
 
 def _postgres(query: ParsedQuery, filters: Filters, limit: int) -> Candidates:
+    """One index scan per search: the first ``COUNT_CAP + 1`` hits in index order (after the
+    filters) give the count, and only they are scored; the best ``limit`` are kept."""
     where, params = filters.sql()
-    join = "JOIN catalogue_record r ON r.id = h.record_id" if filters.needs_record else ""
     tsquery = query.postgres()
-    title = query.postgres_title()
-    # Both tiers look only at the first SCAN_LIMIT hits in index order, so a word in most of the
-    # catalogue, a title-weight recheck that finds nothing, or a rare filter stay bounded.
-    hits = (
-        "(SELECT s.record_id, s.document FROM catalogue_searchentry s "
-        "WHERE s.document @@ to_tsquery('simple', %s) LIMIT %s) h"
-    )
+    if filters.needs_record:
+        # The filters look only at the first SCAN_LIMIT hits, so a rare filter on a word in most
+        # of the catalogue stays bounded.
+        hits = f"""
+            SELECT h.record_id, h.document FROM (
+                SELECT s.record_id, s.document FROM catalogue_searchentry s
+                WHERE s.document @@ to_tsquery('simple', %s) LIMIT %s
+            ) h JOIN catalogue_record r ON r.id = h.record_id WHERE TRUE {where} LIMIT %s
+        """  # noqa: S608 - only fixed SQL and placeholders are interpolated
+        hit_params = [tsquery, SCAN_LIMIT, *params, COUNT_CAP + 1]
+    else:
+        hits = """
+            SELECT s.record_id, s.document FROM catalogue_searchentry s
+            WHERE s.document @@ to_tsquery('simple', %s) LIMIT %s
+        """
+        hit_params = [tsquery, COUNT_CAP + 1]
     sql = f"""
-        SELECT c.record_id FROM (
-            (SELECT h.record_id FROM {hits} {join}
-             WHERE h.document @@ to_tsquery('simple', %s) {where} LIMIT %s)
-            UNION
-            (SELECT h.record_id FROM {hits} {join} WHERE TRUE {where} LIMIT %s)
-        ) c JOIN catalogue_searchentry e ON e.record_id = c.record_id
-        ORDER BY ts_rank(e.document, to_tsquery('simple', %s)) DESC, c.record_id
+        SELECT w.record_id, count(*) OVER () FROM ({hits}) w
+        ORDER BY ts_rank(w.document, to_tsquery('simple', %s)) DESC, w.record_id
         LIMIT %s
     """  # noqa: S608 - only fixed SQL and placeholders are interpolated
-    count_sql = f"""
-        SELECT count(*) FROM (SELECT 1 FROM {hits} {join} WHERE TRUE {where} LIMIT %s) x
-    """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *(tsquery, SCAN_LIMIT, title, *params, limit),
-                *(tsquery, SCAN_LIMIT, *params, limit),
-                *(tsquery, limit),
-            ],
-        )
-        ranked = [row[0] for row in cursor.fetchall()]
-        cursor.execute(count_sql, [tsquery, SCAN_LIMIT, *params, COUNT_CAP + 1])
-        count = cursor.fetchone()[0]
+        cursor.execute(sql, [*hit_params, tsquery, limit])
+        rows = cursor.fetchall()
+    count = rows[0][1] if rows else 0
+    ranked = [row[0] for row in rows]
     return Candidates(ranked=ranked, count=min(count, COUNT_CAP), capped=count > COUNT_CAP)
 
 

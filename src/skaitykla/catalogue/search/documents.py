@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from skaitykla.catalogue.search.analyzer import MAX_WORD, analyze_to_text, fold, words
 
@@ -23,6 +24,29 @@ def entry_fields(
         "subjects": analyze_to_text(*subjects),
         "other": analyze_to_text(*(str(value) for value in others if value)),
     }
+
+
+def record_entry(source: Any) -> dict[str, str]:
+    """The four weighted texts of a record (a stored ``Record`` or freshly mapped MARC data:
+    anything with the record's attributes)."""
+    return entry_fields(
+        title=source.title,
+        subtitle=source.subtitle,
+        authors=source.authors,
+        responsibility=source.responsibility,
+        subjects=source.subjects,
+        others=(
+            source.publisher,
+            source.place,
+            source.series,
+            source.edition,
+            source.udc,
+            " ".join(source.classification),
+            " ".join(source.isbns),
+            " ".join(source.issns),
+            source.year,
+        ),
+    )
 
 
 def vocabulary(*texts: str) -> set[str]:

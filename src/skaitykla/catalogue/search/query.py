@@ -37,12 +37,6 @@ class ParsedQuery:
         parts += [f"{prefix}:*" for prefix in self.prefixes]
         return " & ".join(parts)
 
-    def postgres_title(self) -> str:
-        parts = [f"{term}:A" for term in self.terms]
-        parts += ["(" + " <-> ".join(f"{t}:A" for t in phrase) + ")" for phrase in self.phrases]
-        parts += [f"{prefix}:*A" for prefix in self.prefixes]
-        return " & ".join(parts)
-
     def fts5(self) -> str:
         """An FTS5 MATCH expression (every term double-quoted)."""
         parts = [f'"{term}"' for term in self.terms]

@@ -79,7 +79,7 @@ def preregister_done(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("pin", "card_number")
 def reader_login(request: HttpRequest) -> HttpResponse:
     if current_reader(request) is not None:
-        return redirect("patrons:account")
+        return redirect("portal:account")
     form = forms.ReaderLoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -99,7 +99,7 @@ def reader_login(request: HttpRequest) -> HttpResponse:
             next_url = request.POST.get("next", "")
             if next_url.startswith("/reader/") and not next_url.startswith("//"):
                 return redirect(next_url)
-            return redirect("patrons:account")
+            return redirect("portal:account")
     return render(
         request,
         "patrons/portal/login.html",
@@ -117,24 +117,6 @@ def reader_logout(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @reader_required
-def account(request: HttpRequest) -> HttpResponse:
-    reader = _me(request)
-    return render(
-        request,
-        "patrons/portal/account.html",
-        {
-            "reader": reader,
-            "cards": selectors.list_cards(reader=reader),
-            "consents": selectors.current_consents(reader=reader),
-            "blocks": selectors.active_blocks(
-                reader=reader, day=selectors.library_today(reader.home_library)
-            ),
-        },
-    )
-
-
-@never_cache
-@reader_required
 def contact_edit(request: HttpRequest) -> HttpResponse:
     reader = _me(request)
     form = forms.ContactForm(
@@ -148,7 +130,7 @@ def contact_edit(request: HttpRequest) -> HttpResponse:
             forms.add_domain_error(form, error)
         else:
             messages.success(request, _("Your contact details have been saved."))
-            return redirect("patrons:account")
+            return redirect("portal:account")
     return render(request, "patrons/portal/contact.html", {"form": form, "reader": reader})
 
 
@@ -172,7 +154,7 @@ def change_pin(request: HttpRequest) -> HttpResponse:
             reader.refresh_from_db()
             refresh_reader_session(request, reader)
             messages.success(request, _("Your PIN has been changed."))
-            return redirect("patrons:account")
+            return redirect("portal:account")
     return render(request, "patrons/portal/change_pin.html", {"form": form})
 
 
@@ -192,7 +174,7 @@ def privacy_choices(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.save_privacy_choices(reader=reader, actor=reader, **form.cleaned_data)
         messages.success(request, _("Your privacy choices have been saved."))
-        return redirect("patrons:account")
+        return redirect("portal:account")
     return render(
         request,
         "patrons/portal/privacy.html",
@@ -238,5 +220,5 @@ def erasure(request: HttpRequest) -> HttpResponse:
                 "what is still open."
             ),
         )
-        return redirect("patrons:account")
+        return redirect("portal:account")
     return render(request, "patrons/portal/erasure.html", {"reader": reader})

@@ -1,6 +1,7 @@
-"""``skaitykla demo``: the web server, the task worker and the scheduler in one foreground command.
+"""``skaitykla demo``: the web server, the task worker, the scheduler and the SIP2 server in one
+foreground command.
 
-Ctrl-C (or SIGTERM) stops all three cleanly. ``make demo`` migrates and seeds first.
+Ctrl-C (or SIGTERM) stops them all cleanly. ``make demo`` migrates and seeds first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from types import FrameType
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from skaitykla.demo.seed import DEMO_PASSWORD, STAFF, is_demo_database
+from skaitykla.demo.sip2 import KIOSK_PASSWORD, KIOSK_USERNAME, SIP2_HOST, SIP2_PORT
 
 
 class Command(BaseCommand):
@@ -36,6 +38,9 @@ class Command(BaseCommand):
                 [*command, "worker", "--interval", "2", "--no-startup-delay"]
             ),
             "scheduler": subprocess.Popen([*command, "scheduler", "--interval", "30"]),
+            "sip2": subprocess.Popen(
+                [*command, "sip2_server", "--host", SIP2_HOST, "--port", str(SIP2_PORT)]
+            ),
         }
         self._print_welcome(base)
         stopping = False
@@ -73,6 +78,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  Staff login:    {base}/staff/login/")
         self.stdout.write(f"  API docs:       {base}/api/docs/")
         self.stdout.write(f"  Health:         {base}/healthz")
+        self.stdout.write(
+            f"  SIP2 kiosks:    {SIP2_HOST}:{SIP2_PORT} (login {KIOSK_USERNAME} / {KIOSK_PASSWORD})"
+        )
         self.stdout.write(f"  Staff users (password for all: {DEMO_PASSWORD}):")
         for login in STAFF:
             self.stdout.write(f"    {login.username:<14} {login.role} ({login.library_code})")

@@ -30,3 +30,16 @@ class Command(BaseCommand):
             username, role = login["username"], login["role"]
             password, library = login["password"], login["library"]
             self.stdout.write(f"  {username:<14} {password}  {role:<20} {library}")
+        circulation = info.get("circulation")
+        if isinstance(circulation, dict):
+            self.stdout.write(
+                f"Reader with loans: {circulation['reader_with_loans']}; "
+                f"reader with an order ready: {circulation['reader_with_order_ready']} "
+                "(PINs in --json under readers)"
+            )
+        kiosk = info.get("sip2")
+        if isinstance(kiosk, dict):
+            self.stdout.write(
+                f"SIP2 kiosk:  {kiosk['host']}:{kiosk['port']}  login {kiosk['login']} / "
+                f"{kiosk['password']}  (institution {kiosk['institution']})"
+            )

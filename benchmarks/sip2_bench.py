@@ -1,0 +1,395 @@
+"""SIP2 server benchmark: 32 kiosk connections doing checkout, check-in, patron status and item
+information with the full circulation rules, against a raw-socket echo baseline.
+
+Run as ``.venv/bin/python benchmarks/sip2_bench.py`` (``--seconds N``, default 20; ``--quick``
+is 5 seconds; ``--connections N``, default 32). It builds a throwaway test database (a test
+database next to ``DATABASE_URL``'s PostgreSQL one, named by ``TEST_DATABASE_NAME``; or
+in-memory SQLite, which serialises writes and is not what the target is about), seeds a
+library, kiosk accounts, readers and items, starts the real server on a free loopback port and
+drives it from client *processes* (so the clients do not share the server's interpreter).
+
+Printed per run: messages per second, median and 95th percentile round-trip time of one message
+as the kiosk sees it; then the same harness against an asyncio echo server that answers every
+line at once (the floor set by Python sockets on this machine). Target (issue 6): at least 500
+messages/s over 32 connections, p95 at most 20 ms, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skaitykla.settings")
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    os.environ.setdefault("TEST_DATABASE_NAME", "test_skaitykla_sip2_bench")
+
+TARGET_RATE = 500.0
+TARGET_P95_MS = 20.0
+ITEMS_PER_KIOSK = 40
+PASSWORD = "bench-kiosk"  # noqa: S105 - throwaway benchmark database
+NOW = "20260105    101500"
+BLANK = " " * 18
+
+
+# --- Client side (plain sockets and the codec only: no Django in the client processes) -------
+
+
+def _messages(index: int, items: list[str]) -> list[bytes]:
+    """The request cycle of kiosk ``index``: for each item status, item info, checkout, check-in."""
+    from skaitykla.sip2 import codec
+    from skaitykla.sip2.codec import Message
+
+    card = f"BENCH{index:05d}"
+    cycle: list[bytes] = []
+    for barcode in items:
+        status = Message("23", {"language": "000", "transaction_date": NOW})
+        info = Message("17", {"transaction_date": NOW})
+        out = Message(
+            "11",
+            {
+                "sc_renewal_policy": "N",
+                "no_block": "N",
+                "transaction_date": NOW,
+                "nb_due_date": BLANK,
+            },
+        )
+        back = Message("09", {"no_block": "N", "transaction_date": NOW, "return_date": NOW})
+        cycle += [
+            codec.build(status.add("AO", "B").add("AA", card).add("AC", "")),
+            codec.build(info.add("AO", "B").add("AB", barcode)),
+            codec.build(out.add("AO", "B").add("AA", card).add("AB", barcode).add("AC", "")),
+            codec.build(back.add("AP", "desk").add("AO", "B").add("AB", barcode).add("AC", "")),
+        ]
+    return cycle
+
+
+def _read_line(sock: socket.socket, buffer: bytearray) -> bytes:
+    while True:
+        end = buffer.find(b"\r")
+        if end >= 0:
+            line = bytes(buffer[: end + 1])
+            del buffer[: end + 1]
+            return line
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        buffer += chunk
+
+
+def _kiosk(
+    port: int, index: int, items: list[str], start: threading.Barrier, seconds: float, out: list
+) -> None:
+    from skaitykla.sip2 import codec
+    from skaitykla.sip2.codec import Message
+
+    latencies: list[float] = []
+    failures = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        buffer = bytearray()
+        if items:
+            login = Message("93", {"uid_algorithm": "0", "pwd_algorithm": "0"})
+            login.add("CN", f"bench{index}").add("CO", PASSWORD)
+            sock.sendall(codec.build(login))
+            if _read_line(sock, buffer) != b"941\r":
+                raise RuntimeError("kiosk login failed")
+            cycle = _messages(index, items)
+        else:
+            cycle = [b"9900802.00\r"]
+        # Logins (a deliberately slow password hash) happen before the measured window.
+        start.wait(timeout=600)
+        deadline = time.perf_counter() + seconds
+        position = 0
+        while time.perf_counter() < deadline:
+            request = cycle[position % len(cycle)]
+            position += 1
+            began = time.perf_counter()
+            sock.sendall(request)
+            reply = _read_line(sock, buffer)
+            latencies.append((time.perf_counter() - began) * 1e3)
+            if items and request[:2] in (b"11", b"09") and reply[2:3] != b"1":
+                failures += 1
+    out.append((latencies, failures))
+
+
+def _client_process(port: int, kiosks: list[tuple[int, list[str]]], seconds: float, queue) -> None:
+    results: list = []
+    start = threading.Barrier(len(kiosks))
+    threads = [
+        threading.Thread(target=_kiosk, args=(port, index, items, start, seconds, results))
+        for index, items in kiosks
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies = [value for samples, _failures in results for value in samples]
+    queue.put((latencies, sum(failures for _samples, failures in results), len(results)))
+
+
+def drive(port: int, kiosks: list[tuple[int, list[str]]], seconds: float, processes: int):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    shares = [kiosks[n::processes] for n in range(processes)]
+    workers = [
+        context.Process(target=_client_process, args=(port, share, seconds, queue))
+        for share in shares
+        if share
+    ]
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    collected = [queue.get(timeout=seconds + 600) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    elapsed = time.perf_counter() - began
+    latencies = [value for samples, _f, _n in collected for value in samples]
+    failures = sum(f for _s, f, _n in collected)
+    connected = sum(n for _s, _f, n in collected)
+    return latencies, failures, connected, elapsed
+
+
+def report(label: str, latencies: list[float], seconds: float, connections: int) -> tuple:
+    rate = len(latencies) / seconds
+    median = statistics.median(latencies) if latencies else float("nan")
+    p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20 else float("nan")
+    print(
+        f"{label:<28} {len(latencies):>8} msgs  {rate:>8.0f} msgs/s  "
+        f"median {median:6.2f} ms  p95 {p95:6.2f} ms  ({connections} connections)"
+    )
+    return rate, median, p95
+
+
+# --- Echo baseline ---------------------------------------------------------------------------
+
+
+class EchoServer:
+    """Answers every CR-terminated line with a fixed short reply, on its own loop thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _serve(self, reader, writer) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r")
+                writer.write(b"98YYYYNN999003" + b" " * 18 + b"2.00AOx|\r")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        server = self.loop.run_until_complete(
+            asyncio.start_server(self._serve, "127.0.0.1", 0, limit=65536)
+        )
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self.loop.run_forever()
+
+    def __enter__(self) -> EchoServer:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+
+
+class ServerProcesses:
+    """``skaitykla sip2_server --processes N`` on a free port, against the benchmark database."""
+
+    def __init__(self, settings_dict: dict, processes: int) -> None:
+        self.settings_dict = settings_dict
+        self.processes = processes
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        db = self.settings_dict
+        url = (
+            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
+        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "skaitykla.cli",
+                "sip2_server",
+                "--port",
+                str(port),
+                "--processes",
+                str(self.processes),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                time.sleep(1)  # let every process bind
+                return port
+            time.sleep(0.2)
+        raise RuntimeError("the SIP2 server process did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+# --- Data ------------------------------------------------------------------------------------
+
+
+def seed(connections: int) -> list[tuple[int, list[str]]]:
+    from datetime import date
+    from datetime import time as clock
+
+    from skaitykla.catalogue.models import Item, Record
+    from skaitykla.circulation.models import LoanPolicy
+    from skaitykla.circulation.policies import forget_cached_policies
+    from skaitykla.core.models import Library, OpeningHours
+    from skaitykla.patrons.models import Card, Reader, ReaderCategory
+    from skaitykla.sip2.models import KioskAccount
+
+    library = Library.objects.create(code="LT-BENCH", name="Benchmark library")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(library=library, weekday=day, opens=clock(8), closes=clock(22))
+        for day in range(7)
+    )
+    LoanPolicy.objects.update_or_create(
+        library=None,
+        reader_category=None,
+        loan_type="",
+        material_type="",
+        defaults={"name": "bench", "max_loans_total": None, "is_active": True},
+    )
+    forget_cached_policies()
+    category = ReaderCategory.objects.create(code="bench", name="Bench", loan_limit=500)
+    kiosk = KioskAccount(username="bench0", library=library, location_code="LT-BENCH")
+    kiosk.set_password(PASSWORD)
+    hashed = kiosk.password
+    KioskAccount.objects.bulk_create(
+        KioskAccount(
+            username=f"bench{index}", password=hashed, library=library, location_code="LT-BENCH"
+        )
+        for index in range(connections)
+    )
+    record = Record.objects.create(title="Benchmark title", marc="{}")
+    plan: list[tuple[int, list[str]]] = []
+    for index in range(connections):
+        reader = Reader.objects.create(
+            first_name="Bench",
+            last_name=f"Reader{index}",
+            category=category,
+            home_library=library,
+            status="active",
+        )
+        Card.objects.create(
+            reader=reader, barcode=f"BENCH{index:05d}", issued_on=date(2026, 1, 1), library=library
+        )
+        barcodes = [f"BI{index:03d}{n:04d}" for n in range(ITEMS_PER_KIOSK)]
+        Item.objects.bulk_create(
+            Item(record=record, barcode=barcode, library=library) for barcode in barcodes
+        )
+        plan.append((index, barcodes))
+    return plan
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=0, help="seconds per run (default 20)")
+    parser.add_argument("--quick", action="store_true", help="5-second runs")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--threads", type=int, default=16, help="server database threads")
+    parser.add_argument(
+        "--server-processes",
+        type=int,
+        default=0,
+        help="also run `skaitykla sip2_server --processes N` (PostgreSQL only)",
+    )
+    options, _unknown = parser.parse_known_args()
+    seconds = options.seconds or (5.0 if options.quick else 20.0)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from skaitykla.sip2.config import server_limits
+    from skaitykla.sip2.server import BackgroundServer, Sip2Server
+
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        plan = seed(options.connections)
+        print(
+            f"SIP2 benchmark on {connection.vendor}, Python {platform.python_version()}, "
+            f"{os.cpu_count()} CPUs, {options.connections} connections, {seconds:.0f} s per run"
+        )
+        if connection.vendor != "postgresql":
+            print("(SQLite: writes are serialised; the target is stated for PostgreSQL)")
+        base = server_limits()
+        limits = type(base)(**{**base.__dict__, "worker_threads": options.threads})
+        with BackgroundServer(Sip2Server(port=0, limits=limits)) as running:
+            latencies, failures, connected, _elapsed = drive(
+                running.port, plan, seconds, options.processes
+            )
+        rate, _median, p95 = report("SIP2 (full circulation)", latencies, seconds, connected)
+        if failures:
+            print(f"  {failures} checkouts/check-ins were refused (ok=0)")
+        if options.server_processes and connection.vendor == "postgresql":
+            with ServerProcesses(connection.settings_dict, options.server_processes) as port:
+                latencies, failures, connected, _elapsed = drive(
+                    port, plan, seconds, options.processes
+                )
+            label = f"SIP2, {options.server_processes} server processes"
+            multi_rate, _median, multi_p95 = report(label, latencies, seconds, connected)
+            if multi_rate > rate:
+                rate, p95 = multi_rate, multi_p95
+        with EchoServer() as echo:
+            echo_plan = [(index, []) for index, _items in plan]
+            echo_latencies, _f, echo_connected, _echo_elapsed = drive(
+                echo.port, echo_plan, min(seconds, 5.0), options.processes
+            )
+        report("echo baseline (no work)", echo_latencies, min(seconds, 5.0), echo_connected)
+        verdict = "meets" if rate >= TARGET_RATE and p95 <= TARGET_P95_MS else "misses"
+        print(
+            f"Target ≥ {TARGET_RATE:.0f} msgs/s and p95 ≤ {TARGET_P95_MS:.0f} ms: {verdict} "
+            f"({rate:.0f} msgs/s, p95 {p95:.1f} ms)"
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

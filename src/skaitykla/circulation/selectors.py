@@ -1,0 +1,303 @@
+"""Reads of the circulation app: loans, holds, fees, balances and the computed automatic blocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from skaitykla.catalogue.models import Item, normalise_barcode
+from skaitykla.circulation.choices import (
+    ACTIVE_HOLD_STATUSES,
+    ACTIVE_ORDER_STATUSES,
+    QUEUED_HOLD_STATUSES,
+    HoldStatus,
+    LoanKind,
+)
+from skaitykla.circulation.models import (
+    Fee,
+    Hold,
+    InHouseUse,
+    Loan,
+    LoanPolicy,
+    StackOrder,
+    Transit,
+)
+from skaitykla.circulation.policies import PolicyTable, policy_table
+from skaitykla.core.models import Library
+from skaitykla.core.timezones import library_zone
+from skaitykla.patrons.models import Reader
+
+ZERO = Decimal("0.00")
+
+
+def library_today(library: Library, at: datetime | None = None) -> date:
+    return (at or timezone.now()).astimezone(library_zone(library)).date()
+
+
+def find_item(barcode: str) -> Item | None:
+    normalised = normalise_barcode(barcode)
+    if not normalised:
+        return None
+    return (
+        Item.objects.select_related("record", "library", "reading_room")
+        .filter(barcode=normalised)
+        .first()
+    )
+
+
+# --- Loans -------------------------------------------------------------------------------------
+
+
+def open_loan_for_item(item: Item) -> Loan | None:
+    return Loan.objects.filter(item=item, returned_at__isnull=True).first()
+
+
+def open_loans(*, reader: Reader) -> QuerySet[Loan]:
+    return (
+        Loan.objects.filter(reader=reader, returned_at__isnull=True)
+        .select_related("item", "item__record", "library")
+        .order_by("due_at", "id")
+    )
+
+
+def loan_history(*, reader: Reader) -> QuerySet[Loan]:
+    return (
+        Loan.objects.filter(reader=reader, returned_at__isnull=False)
+        .select_related("item", "item__record", "library")
+        .order_by("-returned_at", "-id")
+    )
+
+
+def get_loan(*, loan_id: int) -> Loan | None:
+    return (
+        Loan.objects.select_related("item", "item__record", "library", "reader")
+        .filter(pk=loan_id)
+        .first()
+    )
+
+
+def overdue_count(*, reader: Reader, at: datetime | None = None) -> int:
+    return Loan.objects.filter(
+        reader=reader,
+        returned_at__isnull=True,
+        kind=LoanKind.HOME,
+        due_at__lt=at or timezone.now(),
+        lost_at__isnull=True,
+        claimed_returned_at__isnull=True,
+    ).count()
+
+
+def overdue_loans(*, library: Library | None = None, at: datetime | None = None) -> QuerySet[Loan]:
+    queryset = Loan.objects.filter(
+        returned_at__isnull=True, due_at__lt=at or timezone.now(), lost_at__isnull=True
+    )
+    if library is not None:
+        queryset = queryset.filter(library=library)
+    return queryset.select_related("item", "item__record", "reader").order_by("due_at", "id")
+
+
+# --- Fees --------------------------------------------------------------------------------------
+
+
+def reader_balance(reader: Reader) -> Decimal:
+    """What the reader owes: the sum of the outstanding parts of their fees."""
+    total = Fee.objects.filter(reader=reader, outstanding__gt=0).aggregate(
+        total=Sum("outstanding")
+    )["total"]
+    return (total or ZERO).quantize(Decimal("0.01"))
+
+
+def list_fees(*, reader: Reader, open_only: bool = False) -> QuerySet[Fee]:
+    queryset = Fee.objects.filter(reader=reader).select_related("item", "loan", "library")
+    if open_only:
+        queryset = queryset.filter(outstanding__gt=0)
+    return queryset.order_by("created_at", "id")
+
+
+# --- Automatic blocks (computed, ADR 0060) -----------------------------------------------------
+
+
+def block_policy(
+    reader: Reader, *, library: Library | None = None, table: PolicyTable | None = None
+) -> LoanPolicy:
+    """The general rule (no loan type) for the reader's category at ``library`` (their home
+    library by default): it holds the overdue and balance limits."""
+    table = table or policy_table()
+    return table.resolve(
+        library_id=(library or reader.home_library).pk, category_id=reader.category_id
+    )
+
+
+class LoanStanding(NamedTuple):
+    """What checkout weighs about a reader: open home loans, overdue ones, unpaid balance."""
+
+    home_loans: int
+    overdue: int
+    balance: Decimal
+
+
+_STANDING_SQL = """
+    SELECT
+        (SELECT COUNT(*) FROM circulation_loan
+          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s),
+        (SELECT COUNT(*) FROM circulation_loan
+          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s
+            AND due_at < %(at)s AND lost_at IS NULL AND claimed_returned_at IS NULL),
+        (SELECT COALESCE(SUM(outstanding), 0) FROM circulation_fee
+          WHERE reader_id = %(reader)s AND outstanding > 0)
+"""
+
+
+def loan_standing(*, reader: Reader, at: datetime | None = None) -> LoanStanding:
+    """``overdue_count``, ``reader_balance`` and the open home loans in one query: the
+    checkout path asks all three for every scan (benchmarks/circulation_bench.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STANDING_SQL,
+            {
+                "reader": reader.pk,
+                "home": str(LoanKind.HOME),
+                # As the ORM writes it (SQLite keeps UTC text without an offset).
+                "at": connection.ops.adapt_datetimefield_value(at or timezone.now()),
+            },
+        )
+        home_loans, overdue, balance = cursor.fetchone()
+    return LoanStanding(
+        int(home_loans), int(overdue), Decimal(str(balance)).quantize(Decimal("0.01"))
+    )
+
+
+def circulation_refusals_for(
+    reader: Reader,
+    *,
+    library: Library | None = None,
+    at: datetime | None = None,
+    table: PolicyTable | None = None,
+    standing: LoanStanding | None = None,
+) -> list[str]:
+    """The automatic blocks in force now, as refusal codes (``overdue_items``,
+    ``balance_over_limit``). Computed from the loans and fees, never stored; ``standing``
+    (``loan_standing``) saves the two reads when the caller has it already."""
+    policy = block_policy(reader, library=library, table=table)
+    codes = []
+    if policy.max_overdue_items_before_block is not None and (
+        (standing.overdue if standing else overdue_count(reader=reader, at=at))
+        > policy.max_overdue_items_before_block
+    ):
+        codes.append("overdue_items")
+    if policy.max_balance_before_block is not None and (
+        (standing.balance if standing else reader_balance(reader)) > policy.max_balance_before_block
+    ):
+        codes.append("balance_over_limit")
+    return codes
+
+
+# --- Holds -------------------------------------------------------------------------------------
+
+
+def hold_queue(*, record_id: int) -> QuerySet[Hold]:
+    return Hold.objects.filter(record_id=record_id, status__in=QUEUED_HOLD_STATUSES).order_by(
+        "position"
+    )
+
+
+def active_holds(*, reader: Reader) -> QuerySet[Hold]:
+    return (
+        Hold.objects.filter(reader=reader, status__in=ACTIVE_HOLD_STATUSES)
+        .select_related("record", "item", "pickup_library", "trapped_item")
+        .order_by("placed_at", "id")
+    )
+
+
+def hold_shelf(*, library: Library) -> QuerySet[Hold]:
+    return (
+        Hold.objects.filter(pickup_library=library, status=HoldStatus.READY)
+        .select_related("record", "trapped_item", "reader")
+        .order_by("shelf_expires_on", "id")
+    )
+
+
+def trapped_hold_for_item(item: Item) -> Hold | None:
+    return Hold.objects.filter(
+        trapped_item=item, status__in=(HoldStatus.IN_TRANSIT, HoldStatus.READY)
+    ).first()
+
+
+def pull_list(*, library: Library) -> QuerySet[Item]:
+    """Items on the shelf at ``library`` that a waiting hold could take: fetch and check in."""
+    waiting = Hold.objects.filter(status=HoldStatus.WAITING)
+    return (
+        Item.objects.filter(library=library, status="available")
+        .filter(
+            Q(record__holds__in=waiting.filter(item__isnull=True))
+            | Q(item_holds__in=waiting.filter(item__isnull=False))
+        )
+        .select_related("record")
+        .distinct()
+        .order_by("location", "call_number", "barcode")
+    )
+
+
+# --- Other -------------------------------------------------------------------------------------
+
+
+class ItemStanding(NamedTuple):
+    """What checkout weighs about an item beyond its status, read in one query."""
+
+    active_order: bool
+    open_transit_id: int | None
+    record_has_holds: bool
+
+
+def item_standing(item: Item) -> ItemStanding:
+    """An active stack order for the item, its open transit, active holds on its record."""
+    orders = ", ".join(["%s"] * len(ACTIVE_ORDER_STATUSES))
+    holds = ", ".join(["%s"] * len(ACTIVE_HOLD_STATUSES))
+    sql = f"""
+        SELECT
+            EXISTS (SELECT 1 FROM circulation_stackorder
+                     WHERE item_id = %s AND status IN ({orders})),
+            (SELECT MIN(id) FROM circulation_transit
+              WHERE item_id = %s AND received_at IS NULL AND cancelled_at IS NULL),
+            EXISTS (SELECT 1 FROM circulation_hold WHERE record_id = %s AND status IN ({holds}))
+    """  # noqa: S608 - only placeholders are interpolated
+    params: list[int | str | None] = [
+        item.pk,
+        *(str(status) for status in ACTIVE_ORDER_STATUSES),
+        item.pk,
+        item.record_id,
+        *(str(status) for status in ACTIVE_HOLD_STATUSES),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ordered, transit_id, has_holds = cursor.fetchone()
+    return ItemStanding(bool(ordered), transit_id, bool(has_holds))
+
+
+def open_transit(item: Item) -> Transit | None:
+    return Transit.objects.filter(
+        item=item, received_at__isnull=True, cancelled_at__isnull=True
+    ).first()
+
+
+def active_order_for_item(item: Item) -> StackOrder | None:
+    return StackOrder.objects.filter(item=item, status__in=ACTIVE_ORDER_STATUSES).first()
+
+
+def in_house_uses(*, library: Library, day: date) -> QuerySet[InHouseUse]:
+    return InHouseUse.objects.filter(library=library, at__date=day)
+
+
+def open_obligations(reader: Reader) -> list[str]:
+    """Registered with ``patrons.obligations``: what keeps a reader from erasure."""
+    reasons = []
+    if Loan.objects.filter(reader=reader, returned_at__isnull=True).exists():
+        reasons.append("open_loans")
+    if Fee.objects.filter(reader=reader, outstanding__gt=0).exists():
+        reasons.append("unpaid_fees")
+    return reasons

@@ -1,0 +1,235 @@
+"""Pieces every circulation service shares: row locks in one global order, the override
+gate, the reader checks, the audit row and the de-identified statistics fact.
+
+Lock order (every service, to rule out deadlocks): reader row → item row → record row →
+anything else. On PostgreSQL rows are locked with ``SELECT … FOR NO KEY UPDATE``: it
+serialises the services like ``FOR UPDATE`` but does not block the ``FOR KEY SHARE`` that a
+foreign-key check takes. That matters: Django's foreign keys are deferred, so a transaction that
+renumbers other readers' holds re-checks their reader keys at COMMIT; under ``FOR UPDATE`` that
+check would wait for a reader locked by a transaction that waits for our record lock (a
+deadlock seen in the 30-reader hold test). SQLite runs every transaction as
+``BEGIN IMMEDIATE`` (core settings), so writers are serialised already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q
+
+from skaitykla.accounts.models import User
+from skaitykla.catalogue.models import Item, Record
+from skaitykla.circulation.choices import CircChannel
+from skaitykla.circulation.errors import (
+    CardLostError,
+    CirculationError,
+    OverrideNotPermittedError,
+    ReaderBlockedError,
+    ReaderExpiredError,
+    ReaderNotFoundError,
+    ReaderPendingError,
+)
+from skaitykla.core.choices import ActorKind, Channel
+from skaitykla.core.models import Library
+from skaitykla.core.services import record_audit, record_service_event
+from skaitykla.patrons.choices import CardState, ReaderStatus
+from skaitykla.patrons.models import Block, Card, Reader
+from skaitykla.patrons.normalisation import normalise_barcode
+from skaitykla.patrons.selectors import age_band
+
+OVERRIDE_PERMISSION = "circulation.override_refusal"
+
+#: Statistics channel for each circulation channel.
+STATS_CHANNEL: dict[str, str] = {
+    CircChannel.DESK: Channel.IN_PERSON,
+    CircChannel.SIP2: Channel.KIOSK,
+    CircChannel.API: Channel.WEB,
+    CircChannel.PORTAL: Channel.WEB,
+    CircChannel.OFFLINE: Channel.IN_PERSON,
+    CircChannel.SYSTEM: "",
+}
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CircChannel.values:
+        raise ValueError(f"unknown circulation channel {channel!r}")
+    return channel
+
+
+# --- Locks -------------------------------------------------------------------------------------
+
+
+def lock_reader(reader_id: int) -> Reader:
+    return (
+        Reader.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("category", "home_library")
+        .get(pk=reader_id)
+    )
+
+
+def lock_item(item_id: int) -> Item:
+    return (
+        Item.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("record", "library", "reading_room")
+        .get(pk=item_id)
+    )
+
+
+def lock_record(record_id: int) -> Record:
+    return Record.objects.select_for_update(no_key=True).only("id").get(pk=record_id)
+
+
+# --- Overrides ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Gate:
+    """Collects refusals: an overridable one named in ``override`` by a permitted staff member
+    passes (and is audited later); any other is raised."""
+
+    override: frozenset[str]
+    staff: User | None
+    passed: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, *, override: Collection[str], staff: User | None) -> Gate:
+        wanted = frozenset(override)
+        if wanted and (staff is None or not staff.has_perm(OVERRIDE_PERMISSION)):
+            raise OverrideNotPermittedError()
+        return cls(override=wanted, staff=staff)
+
+    def refuse(self, error: CirculationError) -> None:
+        if error.overridable and error.code in self.override:
+            if error.code not in self.passed:
+                self.passed.append(error.code)
+            return
+        raise error
+
+    def audit_overrides(
+        self, *, object_type: str, object_id: object, library: Library, action: str
+    ) -> None:
+        for code in self.passed:
+            record_audit(
+                actor_kind=ActorKind.STAFF,
+                actor_id=self.staff.pk if self.staff else "",
+                action="circulation.override",
+                object_type=object_type,
+                object_id=object_id,
+                library=library,
+                detail={"code": code, "for": action},
+            )
+
+
+# --- Reader checks -----------------------------------------------------------------------------
+
+
+def reader_by_card(card_barcode: str) -> tuple[Reader, Card]:
+    card = (
+        Card.objects.select_related("reader")
+        .filter(barcode=normalise_barcode(card_barcode or ""))
+        .first()
+    )
+    if card is None or card.reader.status == ReaderStatus.ANONYMISED:
+        raise ReaderNotFoundError()
+    if card.state != CardState.ACTIVE:
+        raise CardLostError()
+    return card.reader, card
+
+
+def check_reader(
+    gate: Gate | None, reader: Reader, *, day: date, action: str, card: Card | None = None
+) -> None:
+    """Status, expiry and manual blocks. ``action``: loans, holds or renewals."""
+    if reader.status == ReaderStatus.ANONYMISED:
+        raise ReaderNotFoundError()
+    if reader.status == ReaderStatus.PENDING:
+        raise ReaderPendingError()
+    if card is not None and card.state != CardState.ACTIVE:
+        raise CardLostError()
+    valid_until = card.valid_until if card is not None else None
+    if reader.status == ReaderStatus.EXPIRED or (valid_until is not None and valid_until < day):
+        raise ReaderExpiredError()
+    if reader.status == ReaderStatus.BLOCKED or _blocked(reader, day, action):
+        raise ReaderBlockedError()
+
+
+def _blocked(reader: Reader, day: date, action: str) -> bool:
+    return (
+        Block.objects.filter(reader=reader, lifted_at__isnull=True, starts_on__lte=day)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .filter(**{f"blocks_{action}": True})
+        .exists()
+    )
+
+
+def active_card(reader: Reader) -> Card | None:
+    return Card.objects.filter(reader=reader, state=CardState.ACTIVE).first()
+
+
+# --- Audit and statistics ----------------------------------------------------------------------
+
+
+def actor_of(staff: User | None, reader: Reader | None, channel: str) -> tuple[str, Any]:
+    if staff is not None:
+        return ActorKind.STAFF, staff.pk
+    if channel == CircChannel.SIP2:
+        return ActorKind.KIOSK, ""
+    if reader is not None and channel == CircChannel.PORTAL:
+        return ActorKind.READER, reader.pk
+    return ActorKind.SYSTEM, ""
+
+
+def audit(
+    action: str,
+    *,
+    staff: User | None,
+    reader: Reader | None = None,
+    channel: str = CircChannel.SYSTEM,
+    object_type: str,
+    object_id: object,
+    library: Library | None,
+    **detail: object,
+) -> None:
+    kind, actor_id = actor_of(staff, reader, channel)
+    record_audit(
+        actor_kind=kind,
+        actor_id=actor_id,
+        action=f"circulation.{action}",
+        object_type=object_type,
+        object_id=object_id,
+        library=library,
+        detail={"channel": channel, **detail},
+    )
+
+
+def reader_snapshot(reader: Reader | None, day: date) -> tuple[str, str]:
+    """(category code, age band) for de-identified statistics."""
+    if reader is None:
+        return "", ""
+    return reader.category.code, age_band(reader.age_on(day))
+
+
+def fact(
+    kind: str,
+    *,
+    library: Library,
+    channel: str,
+    at: datetime,
+    category_code: str = "",
+    band: str = "",
+    category: str = "",
+    place: str = "",
+) -> None:
+    record_service_event(
+        kind=kind,
+        library=library,
+        channel=STATS_CHANNEL.get(channel, ""),
+        reader_category=category_code,
+        age_band=band,
+        category=category,
+        place=place,
+        at=at,
+    )

@@ -1,0 +1,1 @@
+"""Staff circulation screens: desk, check-in, hold shelf, pick list, a reader's circulation."""

@@ -1,0 +1,235 @@
+"""State changes the sip2 app owns: kiosk login, its checkout trail, offline (no-block) records.
+
+Circulation itself (checkout, check-in, renewal, payment) is done by the circulation services,
+called from ``handlers`` exactly as the staff desk calls them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from skaitykla.catalogue.models import Item
+from skaitykla.circulation.choices import CircChannel
+from skaitykla.circulation.models import Loan
+from skaitykla.circulation.services.loans import checkout_item, renew_loan
+from skaitykla.core.choices import ActorKind
+from skaitykla.core.errors import DomainError
+from skaitykla.core.models import Library
+from skaitykla.core.services import record_audit
+from skaitykla.patrons.models import Card, Reader
+from skaitykla.patrons.services import mark_card_lost
+from skaitykla.sip2 import selectors
+from skaitykla.sip2.choices import NoBlockOutcome
+from skaitykla.sip2.errors import AlreadyOnLoanToReaderError
+from skaitykla.sip2.models import KioskAccount, KioskCheckout, NoBlockTransaction
+
+_DUMMY = KioskAccount()
+_DUMMY.set_password("not-a-real-kiosk-password")
+
+
+def authenticate_kiosk(*, username: str, password: str) -> KioskAccount | None:
+    """The active kiosk account for these credentials, or None (same time either way)."""
+    kiosk = selectors.get_kiosk(username=username) if username else None
+    if kiosk is None or not kiosk.is_active:
+        _DUMMY.check_password(password)
+        return None
+    return kiosk if kiosk.check_password(password) else None
+
+
+@dataclass(frozen=True)
+class KioskCheckoutResult:
+    loan: Loan
+    renewal: bool
+    #: The same checkout this kiosk already made (a resend): nothing was changed.
+    repeated: bool
+
+
+def checkout_at_kiosk(
+    *,
+    kiosk: KioskAccount,
+    reader: Reader,
+    card: Card,
+    item: Item,
+    renewal_allowed: bool,
+    retry_minutes: int,
+    at: datetime | None = None,
+) -> KioskCheckoutResult:
+    """Lend ``item`` through the circulation services, safe against resends.
+
+    The reader row is locked first (the circulation services lock it first too), so a resend
+    racing the original sees its loan: a checkout this kiosk made for this reader and item in
+    the last ``retry_minutes`` is answered again as it was (no second loan, no renewal). An
+    item already on loan to the reader otherwise is renewed only if the kiosk allows renewals.
+    """
+    with transaction.atomic():
+        Reader.objects.select_for_update().filter(pk=reader.pk).first()
+        earlier = selectors.recent_kiosk_checkout(
+            kiosk=kiosk, item_barcode=item.barcode, reader=reader, minutes=retry_minutes
+        )
+        if earlier is not None:
+            return KioskCheckoutResult(earlier, renewal=False, repeated=True)
+        current = selectors.open_loan_for_item(item=item)
+        if current is not None and current.reader_id == reader.pk:
+            if not renewal_allowed:
+                raise AlreadyOnLoanToReaderError()
+            loan = renew_loan(loan=current, reader=reader, channel=CircChannel.SIP2)
+            return KioskCheckoutResult(loan, renewal=True, repeated=False)
+        loan = checkout_item(
+            item_barcode=item.barcode,
+            card_barcode=card.barcode,
+            library=kiosk.library,
+            channel=CircChannel.SIP2,
+            at=at,
+        )
+        record_kiosk_checkout(kiosk=kiosk, loan=loan, item_barcode=item.barcode, reader=reader)
+    return KioskCheckoutResult(loan, renewal=False, repeated=False)
+
+
+#: Kiosk account fields staff may set besides the password.
+KIOSK_FIELDS = frozenset(
+    {
+        "location_code",
+        "service_point",
+        "allow_checkout",
+        "allow_checkin",
+        "allow_renew",
+        "allow_patron_information",
+        "allow_fee_paid",
+        "allow_block_patron",
+        "encoding",
+        "error_detection_required",
+        "language",
+        "is_active",
+    }
+)
+
+
+def save_kiosk_account(
+    *,
+    username: str,
+    library: Library,
+    password: str | None = None,
+    actor_id: object = "",
+    **fields: object,
+) -> KioskAccount:
+    """Create or change a kiosk account (the password only when given); audited, no secrets."""
+    unknown = set(fields) - KIOSK_FIELDS
+    if unknown:
+        raise ValueError(f"unknown kiosk fields: {sorted(unknown)}")
+    if not username.strip():
+        raise DomainError(_("A kiosk account needs a login name."), code="sip2_username")
+    with transaction.atomic():
+        kiosk = KioskAccount.objects.select_for_update().filter(username=username).first()
+        created = kiosk is None
+        if kiosk is None:
+            if not password:
+                raise DomainError(_("A new kiosk account needs a password."), code="sip2_password")
+            kiosk = KioskAccount(username=username.strip(), library=library)
+        kiosk.library = library
+        for name, value in fields.items():
+            setattr(kiosk, name, value)
+        if password:
+            kiosk.set_password(password)
+        try:
+            kiosk.full_clean()
+        except ValidationError as error:
+            raise DomainError(" ".join(error.messages), code="sip2_invalid") from None
+        kiosk.save()
+        record_audit(
+            actor_kind=ActorKind.STAFF if actor_id else ActorKind.SYSTEM,
+            actor_id=actor_id,
+            action="sip2.kiosk_created" if created else "sip2.kiosk_changed",
+            object_type="sip2.kioskaccount",
+            object_id=kiosk.pk,
+            library=library,
+            detail={"fields": sorted(fields), "password_changed": bool(password)},
+        )
+    return kiosk
+
+
+def record_kiosk_checkout(
+    *, kiosk: KioskAccount, loan: Loan, item_barcode: str, reader: Reader
+) -> KioskCheckout:
+    return KioskCheckout.objects.create(
+        kiosk=kiosk, loan_id=loan.pk, item_barcode=item_barcode, reader_id=reader.pk
+    )
+
+
+def record_no_block(
+    *,
+    kiosk: KioskAccount,
+    kind: str,
+    item_barcode: str,
+    card_barcode: str = "",
+    transacted_at: datetime | None = None,
+    error_code: str = "",
+    error_message: str = "",
+) -> NoBlockTransaction:
+    """Record an offline kiosk transaction; a refusal becomes an exception for staff."""
+    with transaction.atomic():
+        entry = NoBlockTransaction.objects.create(
+            kiosk=kiosk,
+            kind=kind,
+            item_barcode=item_barcode[:64],
+            card_barcode=card_barcode[:64],
+            transacted_at=transacted_at,
+            outcome=NoBlockOutcome.EXCEPTION if error_code else NoBlockOutcome.APPLIED,
+            error_code=error_code[:60],
+            error_message=error_message[:300],
+        )
+        record_audit(
+            actor_kind=ActorKind.KIOSK,
+            actor_id=kiosk.pk,
+            action="sip2.no_block",
+            object_type="sip2.noblocktransaction",
+            object_id=entry.pk,
+            library=kiosk.library,
+            detail={"kind": kind, "outcome": entry.outcome, "code": error_code},
+        )
+    return entry
+
+
+def block_card_at_kiosk(*, kiosk: KioskAccount, card: Card) -> Card:
+    """SIP2 ``01``: the kiosk asks to block a card (kept by the machine or tampered with)."""
+    with transaction.atomic():
+        card = mark_card_lost(card=card, actor=card.reader)
+        record_audit(
+            actor_kind=ActorKind.KIOSK,
+            actor_id=kiosk.pk,
+            action="sip2.card_blocked",
+            object_type="patrons.reader",
+            object_id=card.reader_id,
+            library=kiosk.library,
+            detail={"card_id": card.pk},
+        )
+    return card
+
+
+def mark_no_block_reviewed(*, entry: NoBlockTransaction, actor_id: object) -> NoBlockTransaction:
+    """Staff reconciled an offline kiosk transaction (its exception is dealt with); once only."""
+    with transaction.atomic():
+        locked = (
+            NoBlockTransaction.objects.select_for_update()
+            .select_related("kiosk__library")
+            .get(pk=entry.pk)
+        )
+        if locked.resolved_at is not None:
+            return locked
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["resolved_at"])
+        record_audit(
+            actor_kind=ActorKind.STAFF,
+            actor_id=actor_id,
+            action="sip2.no_block_reviewed",
+            object_type="sip2.noblocktransaction",
+            object_id=locked.pk,
+            library=locked.kiosk.library,
+            detail={"outcome": locked.outcome, "code": locked.error_code},
+        )
+    return locked
