@@ -208,6 +208,8 @@ def test_the_room_must_be_open_on_the_day(egle, lnb, stacked, room, order_rule):
     )
     refused("room_closed", order, egle.reader, stacked, room, FRIDAY, at)
     refused("order_day_past", order, egle.reader, stacked, room, date(2026, 3, 1), at)
+    # Two weeks ahead at most (Monday 2 March: Monday 16 March is the last day).
+    refused("order_day_too_far", order, egle.reader, stacked, room, date(2026, 3, 17), at)
     assert_untouched(stacked)
     assert order(egle.reader, stacked, room, date(2026, 3, 12), at).for_day == date(2026, 3, 12)
 

@@ -200,3 +200,41 @@ def test_fine_grace_period_and_cap(circ):
     assert long.amount == Decimal("3.00")
     assert fine(circ, date(2027, 3, 9), fine_cap=None).amount > Decimal("9.00")
     assert fine(circ, date(2026, 3, 9), fine_per_day=Decimal("0")).amount == Decimal("0.00")
+
+
+def test_the_services_refuse_inconsistent_rules_and_cutoffs_whatever_the_caller(circ):
+    from datetime import time
+
+    from django.core.exceptions import ValidationError
+
+    from skaitykla.circulation.models import StackOrderCutoff
+    from skaitykla.core.models import ReadingRoom
+
+    version = PolicyVersion.objects.get().version
+    rule = LoanPolicy(
+        name="inconsistent",
+        library=circ.library,
+        fine_per_day=Decimal("0.10"),
+        fine_cap=Decimal("0.05"),
+        overdue_notice_1_days=7,
+        overdue_notice_2_days=7,
+        overdue_notice_3_days=3,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.save_loan_policy(policy=rule, staff=circ.supervisor)
+    assert set(refused.value.message_dict) >= {
+        "fine_cap",
+        "overdue_notice_2_days",
+        "overdue_notice_3_days",
+    }
+    assert not LoanPolicy.objects.filter(name="inconsistent").exists()
+    assert PolicyVersion.objects.get().version == version
+
+    elsewhere = ReadingRoom.objects.create(library=circ.other_library, code="R2", name="Kita")
+    cutoff = StackOrderCutoff(
+        library=circ.library, reading_room=elsewhere, weekday=0, last_order_at=time(16)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.save_order_cutoff(cutoff=cutoff, staff=circ.supervisor)
+    assert list(refused.value.message_dict) == ["reading_room"]
+    assert not StackOrderCutoff.objects.exists()

@@ -88,3 +88,25 @@ def test_heads_of_department_manage_kiosks_desk_librarians_do_not(library):
     desk = StaffUserFactory(username="desk", roles=[DESK_LIBRARIAN])
     assert head.has_perm("sip2.manage_kiosks")
     assert not desk.has_perm("sip2.manage_kiosks")
+
+
+def test_creating_a_kiosk_never_changes_an_existing_one(library):
+    from skaitykla.core.errors import DomainError
+    from skaitykla.sip2.services import create_kiosk_account, save_kiosk_account
+
+    first = create_kiosk_account(
+        username=" till ", library=library, password="Kiosk-pass-2026", language="lt"
+    )
+    assert first.username == "till"
+    with pytest.raises(DomainError) as refused:
+        create_kiosk_account(
+            username="till", library=library, password="Other-pass-2026", language="en"
+        )
+    assert refused.value.code == "sip2_taken"
+    first.refresh_from_db()
+    assert (first.language, first.check_password("Kiosk-pass-2026")) == ("lt", True)
+    assert KioskAccount.objects.count() == 1
+    # Changing goes through save_kiosk_account, found by the same trimmed login name.
+    assert save_kiosk_account(username="till ", library=library, language="en").pk == first.pk
+    first.refresh_from_db()
+    assert first.language == "en"

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +234,24 @@ class LoanPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Rules checked by ``save_loan_policy`` (through ``full_clean``) and the rule form."""
+        errors: dict[str, object] = {}
+        first, second, third = (
+            self.overdue_notice_1_days,
+            self.overdue_notice_2_days,
+            self.overdue_notice_3_days,
+        )
+        if first is not None and second is not None and second <= first:
+            errors["overdue_notice_2_days"] = _("The second notice must come later than the first.")
+        if second is not None and third is not None and third <= second:
+            errors["overdue_notice_3_days"] = _("The third notice must come later than the second.")
+        fine, cap = self.fine_per_day, self.fine_cap
+        if fine is not None and cap is not None and cap < fine:
+            errors["fine_cap"] = _("The cap cannot be lower than the fine for one day.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def specificity(self) -> int:
@@ -573,6 +592,14 @@ class StackOrderCutoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.last_order_at:%H:%M}"
+
+    def clean(self) -> None:
+        """A room's cut-off belongs to the room's own library (``save_order_cutoff``, form)."""
+        room = self.reading_room if self.reading_room_id is not None else None
+        if room is not None and self.library_id is not None and room.library_id != self.library_id:
+            raise ValidationError(
+                {"reading_room": _("This reading room belongs to another library.")}
+            )
 
 
 class Transit(models.Model):

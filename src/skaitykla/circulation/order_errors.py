@@ -35,6 +35,11 @@ class OrderDayPastError(CirculationError):
     default_message = _("Orders cannot be placed for a day that has passed.")
 
 
+class OrderDayTooFarError(CirculationError):
+    code = "order_day_too_far"
+    default_message = _("Orders are taken for the next two weeks only: choose an earlier day.")
+
+
 class OrderAfterCutoffError(CirculationError):
     code = "order_after_cutoff"
     default_message = _("Orders for today are no longer taken: choose another day.")

@@ -121,28 +121,6 @@ class LoanPolicyForm(forms.ModelForm):
             assert isinstance(choice, forms.ModelChoiceField)
             choice.empty_label = empty
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first, second, third = (
-            data.get("overdue_notice_1_days"),
-            data.get("overdue_notice_2_days"),
-            data.get("overdue_notice_3_days"),
-        )
-        if first is not None and second is not None and second <= first:
-            self.add_error(
-                "overdue_notice_2_days",
-                _("The second notice must come later than the first."),
-            )
-        if second is not None and third is not None and third <= second:
-            self.add_error(
-                "overdue_notice_3_days",
-                _("The third notice must come later than the second."),
-            )
-        fine, cap = data.get("fine_per_day"), data.get("fine_cap")
-        if fine is not None and cap is not None and cap < fine:
-            self.add_error("fine_cap", _("The cap cannot be lower than the fine for one day."))
-        return data
-
     def fieldsets(self) -> list[tuple[object, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in POLICY_GROUPS]
 
@@ -173,10 +151,9 @@ class StackOrderCutoffForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         library, room = data.get("library"), data.get("reading_room")
-        if library is not None and room is not None and room.library_id != library.pk:
-            self.add_error("reading_room", _("This reading room belongs to another library."))
         weekday = data.get("weekday")
-        if library is not None and weekday is not None and not self.errors:
+        same_library = room is None or library is None or room.library_id == library.pk
+        if library is not None and weekday is not None and same_library and not self.errors:
             same = StackOrderCutoff.objects.filter(
                 library=library, reading_room=room, weekday=weekday
             ).exclude(pk=self.instance.pk)

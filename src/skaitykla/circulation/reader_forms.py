@@ -14,18 +14,17 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from skaitykla.catalogue.models import Item, Record
+from skaitykla.circulation.services.orders import ORDER_DAYS_AHEAD
 from skaitykla.core.calendar import LibraryCalendar
 from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library, ReadingRoom
 from skaitykla.core.templatetags.display import local_name
 
-#: How far ahead a reader may order from the stacks (calendar days from today).
-ORDER_DAYS_AHEAD = 14
-
 #: Which form field a service refusal belongs to (the rest are shown above the form).
 ERROR_FIELDS = {
     "room_closed": "for_day",
     "order_day_past": "for_day",
+    "order_day_too_far": "for_day",
     "order_after_cutoff": "for_day",
     "order_too_late_today": "for_day",
     "order_daily_limit": "for_day",

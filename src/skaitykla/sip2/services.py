@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skaitykla.catalogue.models import Item
 from skaitykla.circulation.choices import CircChannel
 from skaitykla.circulation.models import Loan
+from skaitykla.circulation.services.gate import lock_reader
 from skaitykla.circulation.services.loans import checkout_item, renew_loan
 from skaitykla.core.choices import ActorKind
 from skaitykla.core.errors import DomainError
@@ -68,7 +69,8 @@ def checkout_at_kiosk(
     item already on loan to the reader otherwise is renewed only if the kiosk allows renewals.
     """
     with transaction.atomic():
-        Reader.objects.select_for_update().filter(pk=reader.pk).first()
+        # The circulation lock (FOR NO KEY UPDATE on PostgreSQL), taken again by checkout_item.
+        lock_reader(reader.pk)
         earlier = selectors.recent_kiosk_checkout(
             kiosk=kiosk, item_barcode=item.barcode, reader=reader, minutes=retry_minutes
         )
@@ -119,18 +121,47 @@ def save_kiosk_account(
     **fields: object,
 ) -> KioskAccount:
     """Create or change a kiosk account (the password only when given); audited, no secrets."""
+    return _save_kiosk(username, library, password, actor_id, fields, new=False)
+
+
+def create_kiosk_account(
+    *,
+    username: str,
+    library: Library,
+    password: str | None = None,
+    actor_id: object = "",
+    **fields: object,
+) -> KioskAccount:
+    """A new kiosk account: a login name already taken is refused, never changed; the unique
+    login name settles a race between two creations."""
+    return _save_kiosk(username, library, password, actor_id, fields, new=True)
+
+
+def _save_kiosk(
+    username: str,
+    library: Library,
+    password: str | None,
+    actor_id: object,
+    fields: dict[str, object],
+    *,
+    new: bool,
+) -> KioskAccount:
     unknown = set(fields) - KIOSK_FIELDS
     if unknown:
         raise ValueError(f"unknown kiosk fields: {sorted(unknown)}")
-    if not username.strip():
+    username = username.strip()
+    if not username:
         raise DomainError(_("A kiosk account needs a login name."), code="sip2_username")
+    taken = DomainError(_("A kiosk account with this login name exists."), code="sip2_taken")
     with transaction.atomic():
         kiosk = KioskAccount.objects.select_for_update().filter(username=username).first()
+        if kiosk is not None and new:
+            raise taken
         created = kiosk is None
         if kiosk is None:
             if not password:
                 raise DomainError(_("A new kiosk account needs a password."), code="sip2_password")
-            kiosk = KioskAccount(username=username.strip(), library=library)
+            kiosk = KioskAccount(username=username, library=library)
         kiosk.library = library
         for name, value in fields.items():
             setattr(kiosk, name, value)
@@ -140,7 +171,11 @@ def save_kiosk_account(
             kiosk.full_clean()
         except ValidationError as error:
             raise DomainError(" ".join(error.messages), code="sip2_invalid") from None
-        kiosk.save()
+        try:
+            with transaction.atomic():
+                kiosk.save()
+        except IntegrityError:
+            raise taken from None
         record_audit(
             actor_kind=ActorKind.STAFF if actor_id else ActorKind.SYSTEM,
             actor_id=actor_id,

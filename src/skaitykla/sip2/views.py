@@ -21,7 +21,11 @@ from skaitykla.core.staff_access import staff_required
 from skaitykla.sip2 import kiosk_queries
 from skaitykla.sip2.kiosk_forms import PASSWORD_FIELDS, KioskAccountForm, KioskPasswordForm
 from skaitykla.sip2.models import KioskAccount
-from skaitykla.sip2.services import mark_no_block_reviewed, save_kiosk_account
+from skaitykla.sip2.services import (
+    create_kiosk_account,
+    mark_no_block_reviewed,
+    save_kiosk_account,
+)
 
 PERMISSION = "sip2.manage_kiosks"
 
@@ -60,7 +64,7 @@ def kiosk_new(request: HttpRequest) -> HttpResponse:
         assert form.password_form is not None
         password, generated = form.password_form.chosen_password()
         try:
-            kiosk = save_kiosk_account(
+            kiosk = create_kiosk_account(
                 username=form.cleaned_data["username"],
                 library=form.cleaned_data["library"],
                 password=password,

@@ -22,10 +22,12 @@ from django.db.models import Q
 
 from skaitykla.accounts.models import User
 from skaitykla.catalogue.models import Item, Record
+from skaitykla.catalogue.models import normalise_barcode as normalise_item_barcode
 from skaitykla.circulation.choices import CircChannel
 from skaitykla.circulation.errors import (
     CardLostError,
     CirculationError,
+    ItemNotFoundError,
     OverrideNotPermittedError,
     ReaderBlockedError,
     ReaderExpiredError,
@@ -76,6 +78,24 @@ def lock_item(item_id: int) -> Item:
         .select_related("record", "library", "reading_room")
         .get(pk=item_id)
     )
+
+
+def lock_item_by_barcode(barcode: str) -> Item:
+    """``lock_item`` for a scanned barcode: one locked read instead of a read and a lock."""
+    normalised = normalise_item_barcode(barcode or "")
+    item = (
+        (
+            Item.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("record", "library", "reading_room")
+            .filter(barcode=normalised)
+            .first()
+        )
+        if normalised
+        else None
+    )
+    if item is None:
+        raise ItemNotFoundError()
+    return item
 
 
 def lock_record(record_id: int) -> Record:

@@ -85,6 +85,7 @@ from skaitykla.circulation.services.gate import (
     check_reader,
     fact,
     lock_item,
+    lock_item_by_barcode,
     lock_reader,
     lock_record,
     reader_by_card,
@@ -154,11 +155,10 @@ def checkout_item(
         reader = found
     if reader is None:
         raise ReaderNotFoundError()
-    item = _item_by_barcode(item_barcode)
     table = policy_table()
     with transaction.atomic():
         reader = lock_reader(reader.pk)
-        item = lock_item(item.pk)
+        item = lock_item_by_barcode(item_barcode)
         today = library_today(library, at)
         open_loan = Loan.objects.filter(item=item, returned_at__isnull=True).first()
         if open_loan is not None and open_loan.reader_id == reader.pk:

@@ -42,6 +42,7 @@ from skaitykla.circulation.order_errors import (
     OrderAfterCutoffError,
     OrderDailyLimitError,
     OrderDayPastError,
+    OrderDayTooFarError,
     OrderNotFoundError,
     OrderStateError,
     OrderTooLateTodayError,
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
 
 #: Delivery time when the library has no cut-off row for the weekday (LNB: "about an hour").
 DEFAULT_DELIVERY_MINUTES = 60
+#: How far ahead a reader may order from the stacks (calendar days from today).
+ORDER_DAYS_AHEAD = 14
 #: Item loan types that live in closed storage and are fetched on order.
 ORDERABLE_LOAN_TYPES = (LoanType.CLOSED_STACK, LoanType.READING_ROOM)
 #: Fact kind read by the stats measures ``stack_orders`` and ``stack_retrieval_minutes``.
@@ -138,6 +141,8 @@ def check_order_day(
     today = _local_today(room.library, at)
     if for_day < today:
         raise OrderDayPastError()
+    if for_day > today + timedelta(days=ORDER_DAYS_AHEAD):
+        raise OrderDayTooFarError()
     if not room.is_active:
         raise RoomClosedError()
     try:

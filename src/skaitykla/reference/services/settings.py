@@ -92,6 +92,8 @@ def update_reference_profile(*, user: User, library: Library, **fields: Any) -> 
     if "subjects" in fields:
         fields["subjects"] = normalise_subjects(fields["subjects"])
     with transaction.atomic():
+        # The library row serialises the first save of its profile (no row to lock yet).
+        list(Library.objects.select_for_update().filter(pk=library.pk).values_list("pk"))
         profile = ReferenceProfile.objects.select_for_update().filter(library=library).first()
         created = profile is None
         if profile is None:
