@@ -29,14 +29,12 @@ from skaitykla.circulation.models import (
 )
 from skaitykla.circulation.policies import PolicyTable, policy_table
 from skaitykla.core.models import Library
-from skaitykla.core.timezones import library_zone
+from skaitykla.core.timezones import (
+    library_today,  # noqa: F401 (selectors.library_today)
+)
 from skaitykla.patrons.models import Reader
 
 ZERO = Decimal("0.00")
-
-
-def library_today(library: Library, at: datetime | None = None) -> date:
-    return (at or timezone.now()).astimezone(library_zone(library)).date()
 
 
 def find_item(barcode: str) -> Item | None:

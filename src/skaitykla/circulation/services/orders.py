@@ -58,9 +58,9 @@ from skaitykla.circulation.services.loans import open_reading_room_loan
 from skaitykla.circulation.services.notices import notify_order_ready
 from skaitykla.core.calendar import LibraryCalendar
 from skaitykla.core.errors import CalendarError
-from skaitykla.core.models import Library, ReadingRoom
+from skaitykla.core.models import ReadingRoom
 from skaitykla.core.services import record_audit, record_service_event
-from skaitykla.core.timezones import library_zone
+from skaitykla.core.timezones import library_today, library_zone
 from skaitykla.patrons.models import Reader, RoomPermission
 from skaitykla.patrons.selectors import age_band
 
@@ -78,10 +78,6 @@ STACK_ORDER_FACT = "stack_order"
 
 
 # --- Rules -----------------------------------------------------------------------------------
-
-
-def _local_today(library: Library, at: datetime) -> date:
-    return at.astimezone(library_zone(library)).date()
 
 
 def order_policy(*, reader: Reader, item: Item) -> LoanPolicy:
@@ -138,7 +134,7 @@ def check_order_day(
 ) -> None:
     """The room must be open on ``for_day``; a same-day order must come before the weekday's
     cut-off and leave the retrieval time before the room closes."""
-    today = _local_today(room.library, at)
+    today = library_today(room.library, at)
     if for_day < today:
         raise OrderDayPastError()
     if for_day > today + timedelta(days=ORDER_DAYS_AHEAD):
@@ -285,7 +281,7 @@ def place_stack_order(
             raise ReaderNotFoundError() from None
         item = _lock_item(item.pk)
         room = ReadingRoom.objects.select_related("library").get(pk=room.pk)
-        today = _local_today(room.library, at)
+        today = library_today(room.library, at)
         check_reader(reader, day=today)
         check_orderable_item(item)
         if room.library_id != item.library_id:
@@ -360,7 +356,7 @@ def mark_on_shelf(
         room = order.room
         calendar = LibraryCalendar.for_library(room.library, room)
         policy = order_policy(reader=order.reader, item=order.item)
-        first_day = max(order.for_day, _local_today(room.library, at))
+        first_day = max(order.for_day, library_today(room.library, at))
         order.delivered_at = at
         order.pickup_until = pickup_until_for(
             calendar=calendar, first_day=first_day, open_days=policy.order_pickup_open_days
@@ -381,7 +377,7 @@ def mark_on_shelf(
             place=room.code,
             channel=STATS_CHANNEL.get(CircChannel(order.channel), ""),
             reader_category=reader.category.code,
-            age_band=age_band(reader.age_on(_local_today(room.library, at))),
+            age_band=age_band(reader.age_on(library_today(room.library, at))),
             value=_retrieval_minutes(order, calendar, at),
             at=at,
         )
@@ -409,7 +405,7 @@ def start_use(
         reader = lock_reader(reader_id)
         order = _locked_order(order_id)
         room = order.room
-        check_reader(reader, day=_local_today(room.library, at), action="loans")
+        check_reader(reader, day=library_today(room.library, at), action="loans")
         if not can_move(order.status, StackOrderStatus.IN_USE):
             raise OrderStateError(current=order.status, target=StackOrderStatus.IN_USE)
         item = _lock_item(order.item_id)
@@ -441,7 +437,7 @@ def keep_on_shelf(
         _close_room_loan(order, at=at, staff=staff)
         calendar = LibraryCalendar.for_library(room.library, room)
         policy = order_policy(reader=order.reader, item=order.item)
-        today = _local_today(room.library, at)
+        today = library_today(room.library, at)
         try:
             order.keep_until = calendar.add_open_days(today, policy.order_keep_open_days)
         except CalendarError:
@@ -538,7 +534,7 @@ def expire_stack_orders(*, today: date | None = None) -> int:
     for order_id in candidates:
         with transaction.atomic():
             order = _locked_order(order_id)
-            local_today = today or _local_today(order.room.library, now)
+            local_today = today or library_today(order.room.library, now)
             if order.status == StackOrderStatus.ON_SHELF and not (
                 order.pickup_until and order.pickup_until < local_today
             ):
@@ -564,7 +560,7 @@ def expire_stack_orders(*, today: date | None = None) -> int:
 def order_ready_estimate(*, room: ReadingRoom, at: datetime | None = None) -> datetime:
     """When an order placed now for today would be on the shelf (cut-off delivery time)."""
     at = at or timezone.now()
-    cutoff = _cutoff(room, _local_today(room.library, at).weekday())
+    cutoff = _cutoff(room, library_today(room.library, at).weekday())
     minutes = cutoff.delivery_minutes if cutoff is not None else DEFAULT_DELIVERY_MINUTES
     return at + timedelta(minutes=minutes)
 
