@@ -200,10 +200,52 @@ def test_loan_standing_counts_home_loans_overdue_loans_and_the_balance_in_one_qu
     services.pay_fees(reader=circ.reader, amount="0.25", staff=circ.supervisor)
     with django_assert_num_queries(1):
         standing = loan_standing(reader=circ.reader, at=NOW + timedelta(days=1))
-    assert standing == (2, 1, Decimal("1.50"))
+    assert standing == (2, 1, Decimal("1.50"), None)
     # Exactly at the due time the loan is not yet overdue; a second later it is.
     assert loan_standing(reader=circ.reader, at=late.due_at).overdue == 0
     assert loan_standing(reader=circ.reader, at=late.due_at + timedelta(seconds=1)).overdue == 1
     assert on_time.due_at > NOW + timedelta(days=1)
     assert standing.overdue == overdue_count(reader=circ.reader, at=NOW + timedelta(days=1))
     assert standing.balance == reader_balance(circ.reader)
+
+
+def test_loan_standing_answers_the_manual_block_check_in_the_same_query(
+    circ, django_assert_num_queries
+):
+    from skaitykla.circulation.selectors import loan_standing
+    from skaitykla.patrons.models import Block
+
+    day = NOW.date()
+
+    def blocked(action, on=day):
+        with django_assert_num_queries(1):
+            return loan_standing(reader=circ.reader, at=NOW, blocked_for=action, day=on).blocked
+
+    assert [blocked(action) for action in ("loans", "holds", "renewals")] == [False] * 3
+    Block.objects.create(
+        reader=circ.reader,
+        reason="test",
+        starts_on=day,
+        ends_on=day + timedelta(days=2),
+        blocks_loans=True,
+        blocks_holds=False,
+        blocks_renewals=True,
+    )
+    assert [blocked(action) for action in ("loans", "holds", "renewals")] == [True, False, True]
+    assert blocked("loans", day + timedelta(days=2)) is True
+    assert blocked("loans", day + timedelta(days=3)) is False  # ended
+    assert blocked("loans", day - timedelta(days=1)) is False  # not yet begun
+    Block.objects.update(lifted_at=NOW)
+    assert blocked("loans") is False
+    with pytest.raises(ValueError, match="cannot check blocks"):
+        loan_standing(reader=circ.reader, blocked_for="room_entry; DROP", day=day)
+    # The refusal it drives: a blocked reader cannot borrow.
+    Block.objects.update(lifted_at=None)
+    with pytest.raises(errors.ReaderBlockedError):
+        services.checkout_item(
+            item_barcode=circ.item().barcode,
+            reader=circ.reader,
+            library=circ.library,
+            channel="desk",
+            at=NOW,
+        )

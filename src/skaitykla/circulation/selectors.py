@@ -48,6 +48,23 @@ def find_item(barcode: str) -> Item | None:
     )
 
 
+def item_and_borrower(barcode: str) -> tuple[int, int | None] | None:
+    """(item id, reader id of its open loan or None) for a scanned barcode, in one query:
+    what check-in needs before it takes its locks in the global order (reader first)."""
+    normalised = normalise_barcode(barcode)
+    if not normalised:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, (SELECT l.reader_id FROM circulation_loan l"
+            " WHERE l.item_id = i.id AND l.returned_at IS NULL)"
+            " FROM catalogue_item i WHERE i.barcode = %s",
+            [normalised],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
 # --- Loans -------------------------------------------------------------------------------------
 
 
@@ -137,6 +154,8 @@ class LoanStanding(NamedTuple):
     home_loans: int
     overdue: int
     balance: Decimal
+    #: A manual block stops the action asked for (``blocked_for``); None when not asked.
+    blocked: bool | None = None
 
 
 _STANDING_SQL = """
@@ -150,23 +169,47 @@ _STANDING_SQL = """
           WHERE reader_id = %(reader)s AND outstanding > 0)
 """
 
+#: Added for ``blocked_for``: a manual block in force on the day that stops the action.
+_BLOCKED_SQL = """,
+        EXISTS (SELECT 1 FROM patrons_block
+                 WHERE reader_id = %(reader)s AND lifted_at IS NULL AND starts_on <= %(day)s
+                   AND (ends_on IS NULL OR ends_on >= %(day)s) AND {column})
+"""
+BLOCK_ACTIONS = ("loans", "holds", "renewals")
 
-def loan_standing(*, reader: Reader, at: datetime | None = None) -> LoanStanding:
+
+def loan_standing(
+    *,
+    reader: Reader,
+    at: datetime | None = None,
+    blocked_for: str | None = None,
+    day: date | None = None,
+) -> LoanStanding:
     """``overdue_count``, ``reader_balance`` and the open home loans in one query: the
-    checkout path asks all three for every scan (benchmarks/circulation_bench.py)."""
+    checkout path asks all three for every scan (benchmarks/circulation_bench.py). With
+    ``blocked_for`` (loans, holds or renewals) and ``day``, the same query also answers whether a
+    manual block stops that action on that day (``gate.check_reader``'s block check)."""
+    sql = _STANDING_SQL
+    params: dict[str, str | int | None] = {
+        "reader": reader.pk,
+        "home": str(LoanKind.HOME),
+        # As the ORM writes it (SQLite keeps UTC text without an offset).
+        "at": connection.ops.adapt_datetimefield_value(at or timezone.now()),
+    }
+    if blocked_for is not None:
+        if blocked_for not in BLOCK_ACTIONS or day is None:
+            raise ValueError(f"cannot check blocks for {blocked_for!r} on {day!r}")
+        sql += _BLOCKED_SQL.format(column=f"blocks_{blocked_for}")
+        params["day"] = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _STANDING_SQL,
-            {
-                "reader": reader.pk,
-                "home": str(LoanKind.HOME),
-                # As the ORM writes it (SQLite keeps UTC text without an offset).
-                "at": connection.ops.adapt_datetimefield_value(at or timezone.now()),
-            },
-        )
-        home_loans, overdue, balance = cursor.fetchone()
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    home_loans, overdue, balance = row[:3]
     return LoanStanding(
-        int(home_loans), int(overdue), Decimal(str(balance)).quantize(Decimal("0.01"))
+        int(home_loans),
+        int(overdue),
+        Decimal(str(balance)).quantize(Decimal("0.01")),
+        bool(row[3]) if blocked_for is not None else None,
     )
 
 
@@ -250,6 +293,9 @@ class ItemStanding(NamedTuple):
     active_order: bool
     open_transit_id: int | None
     record_has_holds: bool
+    #: The item's open loan (id, reader id), if any.
+    open_loan_id: int | None = None
+    open_loan_reader_id: int | None = None
 
 
 def item_standing(item: Item) -> ItemStanding:
@@ -262,7 +308,9 @@ def item_standing(item: Item) -> ItemStanding:
                      WHERE item_id = %s AND status IN ({orders})),
             (SELECT MIN(id) FROM circulation_transit
               WHERE item_id = %s AND received_at IS NULL AND cancelled_at IS NULL),
-            EXISTS (SELECT 1 FROM circulation_hold WHERE record_id = %s AND status IN ({holds}))
+            EXISTS (SELECT 1 FROM circulation_hold WHERE record_id = %s AND status IN ({holds})),
+            (SELECT id FROM circulation_loan WHERE item_id = %s AND returned_at IS NULL),
+            (SELECT reader_id FROM circulation_loan WHERE item_id = %s AND returned_at IS NULL)
     """  # noqa: S608 - only placeholders are interpolated
     params: list[int | str | None] = [
         item.pk,
@@ -270,11 +318,13 @@ def item_standing(item: Item) -> ItemStanding:
         item.pk,
         item.record_id,
         *(str(status) for status in ACTIVE_HOLD_STATUSES),
+        item.pk,
+        item.pk,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ordered, transit_id, has_holds = cursor.fetchone()
-    return ItemStanding(bool(ordered), transit_id, bool(has_holds))
+        ordered, transit_id, has_holds, loan_id, loan_reader_id = cursor.fetchone()
+    return ItemStanding(bool(ordered), transit_id, bool(has_holds), loan_id, loan_reader_id)
 
 
 def open_transit(item: Item) -> Transit | None:

@@ -125,6 +125,27 @@ class ReadingRoom(models.Model):
         return self.name
 
 
+class CalendarStamp(models.Model):
+    """A token that changes whenever a library's hours or calendar exceptions change.
+
+    Written only by database triggers (migration 0005) on every insert, update and delete of
+    ``OpeningHours`` and ``CalendarException`` rows, bulk writes included, so a process may keep
+    a compiled ``LibraryCalendar`` and trust it while the token it was built under is current.
+    ``library_id`` is a plain column, not a foreign key: the triggers fire while a library and its
+    hours are being deleted, in whatever order the deletion runs.
+    """
+
+    library_id = models.BigIntegerField(_("library"), primary_key=True)
+    token = models.BigIntegerField(_("token"))
+
+    class Meta:
+        verbose_name = _("calendar stamp")
+        verbose_name_plural = _("calendar stamps")
+
+    def __str__(self) -> str:
+        return f"{self.library_id}: {self.token}"
+
+
 class OpeningHours(models.Model):
     """Regular hours for one weekday (0 = Monday). Several rows a day make split hours.
 

@@ -72,6 +72,21 @@ def lock_reader(reader_id: int) -> Reader:
     )
 
 
+def lock_reader_by_card(card_barcode: str) -> tuple[Reader, Card]:
+    """``reader_by_card`` and ``lock_reader`` in one statement: the card's reader, locked."""
+    card = (
+        Card.objects.select_for_update(of=("reader",), no_key=True)
+        .select_related("reader", "reader__category", "reader__home_library")
+        .filter(barcode=normalise_barcode(card_barcode or ""))
+        .first()
+    )
+    if card is None or card.reader.status == ReaderStatus.ANONYMISED:
+        raise ReaderNotFoundError()
+    if card.state != CardState.ACTIVE:
+        raise CardLostError()
+    return card.reader, card
+
+
 def lock_item(item_id: int) -> Item:
     return (
         Item.objects.select_for_update(of=("self",), no_key=True)
@@ -160,9 +175,16 @@ def reader_by_card(card_barcode: str) -> tuple[Reader, Card]:
 
 
 def check_reader(
-    gate: Gate | None, reader: Reader, *, day: date, action: str, card: Card | None = None
+    gate: Gate | None,
+    reader: Reader,
+    *,
+    day: date,
+    action: str,
+    card: Card | None = None,
+    blocked: bool | None = None,
 ) -> None:
-    """Status, expiry and manual blocks. ``action``: loans, holds or renewals."""
+    """Status, expiry and manual blocks. ``action``: loans, holds or renewals. ``blocked``:
+    the block check already made (``selectors.loan_standing(blocked_for=action)``)."""
     if reader.status == ReaderStatus.ANONYMISED:
         raise ReaderNotFoundError()
     if reader.status == ReaderStatus.PENDING:
@@ -172,7 +194,9 @@ def check_reader(
     valid_until = card.valid_until if card is not None else None
     if reader.status == ReaderStatus.EXPIRED or (valid_until is not None and valid_until < day):
         raise ReaderExpiredError()
-    if reader.status == ReaderStatus.BLOCKED or _blocked(reader, day, action):
+    if blocked is None:
+        blocked = _blocked(reader, day, action)
+    if reader.status == ReaderStatus.BLOCKED or blocked:
         raise ReaderBlockedError()
 
 

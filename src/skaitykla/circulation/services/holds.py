@@ -133,7 +133,7 @@ def _shelf_expiry(hold: Hold, item: Item, today: date, table: PolicyTable) -> da
     )
     days = max(policy.hold_shelf_open_days, 1)
     try:
-        calendar = LibraryCalendar.for_library(hold.pickup_library)
+        calendar = LibraryCalendar.cached(hold.pickup_library)
         return calendar.add_open_days(today, days)
     except CalendarError:
         return today + timedelta(days=days)

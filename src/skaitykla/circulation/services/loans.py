@@ -65,7 +65,7 @@ from skaitykla.circulation.policies import (
 )
 from skaitykla.circulation.selectors import (
     ItemStanding,
-    find_item,
+    item_and_borrower,
     item_standing,
     library_today,
     loan_standing,
@@ -87,8 +87,8 @@ from skaitykla.circulation.services.gate import (
     lock_item,
     lock_item_by_barcode,
     lock_reader,
+    lock_reader_by_card,
     lock_record,
-    reader_by_card,
     reader_snapshot,
 )
 from skaitykla.circulation.services.holds import (
@@ -106,13 +106,6 @@ from skaitykla.core.models import Library
 from skaitykla.patrons.models import Card, Reader
 
 OBJECT_TYPE = "circulation.loan"
-
-
-def _item_by_barcode(barcode: str) -> Item:
-    item = find_item(barcode)
-    if item is None:
-        raise ItemNotFoundError()
-    return item
 
 
 def _policy_for(table: PolicyTable, *, library: Library, reader: Reader, item: Item) -> LoanPolicy:
@@ -136,6 +129,7 @@ def checkout_item(
     item_barcode: str,
     reader: Reader | None = None,
     card_barcode: str | None = None,
+    card: Card | None = None,
     library: Library,
     staff: User | None = None,
     channel: str,
@@ -143,26 +137,39 @@ def checkout_item(
     at: datetime | None = None,
 ) -> Loan:
     """Lend an item for home use. An item already on loan to the same reader is renewed
-    instead (the renewed loan is returned). Refusals raise ``CirculationError``s."""
+    instead (the renewed loan is returned). Refusals raise ``CirculationError``s.
+
+    The reader comes from ``card_barcode`` (read and locked in one statement), from ``card``
+    (an active card the caller has just read, e.g. a kiosk's patron check), or from ``reader``.
+    """
     check_channel(channel)
     at = at or timezone.now()
     gate = Gate.open(override=override, staff=staff)
-    card: Card | None = None
-    if card_barcode:
-        found, card = reader_by_card(card_barcode)
-        if reader is not None and reader.pk != found.pk:
+    if card is not None and card_barcode is None:
+        if reader is not None and reader.pk != card.reader_id:
             raise ReaderNotFoundError()
-        reader = found
-    if reader is None:
+        reader = card.reader
+    elif card_barcode is None:
+        card = None
+    if reader is None and not card_barcode:
         raise ReaderNotFoundError()
     table = policy_table()
     with transaction.atomic():
-        reader = lock_reader(reader.pk)
+        if card_barcode:
+            locked, card = lock_reader_by_card(card_barcode)
+            if reader is not None and reader.pk != locked.pk:
+                raise ReaderNotFoundError()
+            reader = locked
+        else:
+            assert reader is not None
+            reader = lock_reader(reader.pk)
         item = lock_item_by_barcode(item_barcode)
         today = library_today(library, at)
-        open_loan = Loan.objects.filter(item=item, returned_at__isnull=True).first()
-        if open_loan is not None and open_loan.reader_id == reader.pk:
+        standing_of_item = item_standing(item)
+        open_loan_id = standing_of_item.open_loan_id
+        if open_loan_id is not None and standing_of_item.open_loan_reader_id == reader.pk:
             # Rule 4: the same reader scans it again: a renewal decision, not a second loan.
+            open_loan = Loan.objects.select_related("library").get(pk=open_loan_id)
             return _renew_locked(
                 open_loan,
                 reader=reader,
@@ -173,10 +180,17 @@ def checkout_item(
                 at=at,
                 table=table,
             )
-        check_reader(gate, reader, day=today, action="loans", card=card or active_card(reader))
-        if open_loan is not None:
+        standing = loan_standing(reader=reader, at=at, blocked_for="loans", day=today)
+        check_reader(
+            gate,
+            reader,
+            day=today,
+            action="loans",
+            card=card or active_card(reader),
+            blocked=standing.blocked,
+        )
+        if open_loan_id is not None:
             raise ItemOnLoanError()
-        standing_of_item = item_standing(item)
         transit = _check_item(gate, item, standing_of_item)
         policy = _policy_for(table, library=library, reader=reader, item=item)
         if item.loan_type == LoanType.REFERENCE or not policy.loanable:
@@ -188,7 +202,6 @@ def checkout_item(
             gate.refuse(ItemReadingRoomOnlyError())
         has_holds = standing_of_item.record_has_holds
         own_hold = _check_holds(gate, item, reader, today) if has_holds else None
-        standing = loan_standing(reader=reader, at=at)
         _check_limits(gate, reader, item, library, policy, home_loans=standing.home_loans)
         apply_automatic_blocks(gate, reader, library=library, at=at, table=table, standing=standing)
 
@@ -198,21 +211,23 @@ def checkout_item(
             period = min(period, item.max_loan_days)
         due_at = due_at_for(policy=policy, calendar=calendar, start=at, period_days=period)
         category_code, band = reader_snapshot(reader, today)
+        # The partial unique index (one open loan per item) is the last guard; its error ends
+        # this transaction (or the caller's savepoint) with the same refusal. No savepoint of
+        # our own: nothing here continues after it.
         try:
-            with transaction.atomic():
-                loan = Loan.objects.create(
-                    item=item,
-                    reader=reader,
-                    library=library,
-                    policy=policy if policy.pk else None,
-                    kind=LoanKind.HOME,
-                    checked_out_at=at,
-                    due_at=due_at,
-                    channel=channel,
-                    checked_out_by=staff,
-                    reader_category_code=category_code,
-                    age_band=band,
-                )
+            loan = Loan.objects.create(
+                item=item,
+                reader=reader,
+                library=library,
+                policy=policy if policy.pk else None,
+                kind=LoanKind.HOME,
+                checked_out_at=at,
+                due_at=due_at,
+                channel=channel,
+                checked_out_by=staff,
+                reader_category_code=category_code,
+                age_band=band,
+            )
         except IntegrityError:
             raise ItemOnLoanError() from None
         if transit is not None:
@@ -250,7 +265,7 @@ def checkout_item(
 
 
 def _calendar(library: Library) -> LibraryCalendar:
-    return LibraryCalendar.for_library(library)
+    return LibraryCalendar.cached(library)
 
 
 def _check_item(gate: Gate, item: Item, standing: ItemStanding) -> Transit | None:
@@ -517,12 +532,16 @@ def checkin_item(
     hold, send it home, or record an in-house use when it was not on loan."""
     check_channel(channel)
     at = at or timezone.now()
-    item = _item_by_barcode(item_barcode)
+    found = item_and_borrower(item_barcode)
+    if found is None:
+        raise ItemNotFoundError()
+    item_id, reader_id = found
     table = policy_table()
     for _attempt in range(CHECKIN_ATTEMPTS):
         try:
-            return _checkin(item, library, staff, channel, at, backdate_to, table)
-        except _LoanChangedError:
+            return _checkin(item_id, reader_id, library, staff, channel, at, backdate_to, table)
+        except _LoanChangedError as changed:
+            reader_id = changed.reader_id
             continue
     raise ItemOnLoanError()
 
@@ -532,11 +551,14 @@ CHECKIN_ATTEMPTS = 3
 
 
 class _LoanChangedError(Exception):
-    pass
+    def __init__(self, reader_id: int | None) -> None:
+        super().__init__(reader_id)
+        self.reader_id = reader_id
 
 
 def _checkin(
-    item: Item,
+    item_id: int,
+    reader_id: int | None,
     library: Library,
     staff: User | None,
     channel: str,
@@ -544,22 +566,21 @@ def _checkin(
     backdate_to: date | None,
     table: PolicyTable,
 ) -> CheckinResult:
+    """``reader_id``: the borrower as read before the locks; if the loan changed meanwhile,
+    ``_LoanChangedError`` carries the new one and the caller tries again."""
     with transaction.atomic():
-        reader_id = (
-            Loan.objects.filter(item=item, returned_at__isnull=True)
-            .values_list("reader_id", flat=True)
-            .first()
-        )
         reader = lock_reader(reader_id) if reader_id else None
-        item = lock_item(item.pk)
+        item = lock_item(item_id)
         loan = (
             Loan.objects.select_for_update(of=("self",), no_key=True)
             .select_related("library")
             .filter(item=item, returned_at__isnull=True)
             .first()
         )
-        if loan is not None and loan.reader_id != (reader.pk if reader else None):
-            raise _LoanChangedError()
+        if (loan.reader_id if loan else None) != (reader.pk if reader else None):
+            raise _LoanChangedError(loan.reader_id if loan else None)
+        if loan is not None:
+            loan.item = item  # the locked row (with its record): the answer reads its title
         result = CheckinResult(item=item)
         if loan is None:
             _checkin_not_on_loan(result, item, library, staff, channel, at, table)

@@ -287,7 +287,7 @@ def place_stack_order(
         if room.library_id != item.library_id:
             raise WrongLibraryError()
         check_room_permission(reader, room)
-        calendar = LibraryCalendar.for_library(room.library, room)
+        calendar = LibraryCalendar.cached(room.library, room)
         check_order_day(room=room, for_day=for_day, at=at, calendar=calendar)
         policy = order_policy(reader=reader, item=item)
         placed = (
@@ -354,7 +354,7 @@ def mark_on_shelf(
         order = _locked_order(order)
         _move(order, StackOrderStatus.ON_SHELF, at=at, staff=staff)
         room = order.room
-        calendar = LibraryCalendar.for_library(room.library, room)
+        calendar = LibraryCalendar.cached(room.library, room)
         policy = order_policy(reader=order.reader, item=order.item)
         first_day = max(order.for_day, library_today(room.library, at))
         order.delivered_at = at
@@ -435,7 +435,7 @@ def keep_on_shelf(
         _move(order, StackOrderStatus.KEPT, at=at, staff=staff)
         room = order.room
         _close_room_loan(order, at=at, staff=staff)
-        calendar = LibraryCalendar.for_library(room.library, room)
+        calendar = LibraryCalendar.cached(room.library, room)
         policy = order_policy(reader=order.reader, item=order.item)
         today = library_today(room.library, at)
         try:
@@ -512,7 +512,7 @@ def _expired_ids(today: date) -> list[int]:
     calendars: dict[int, LibraryCalendar] = {}
     for order in waiting:
         room = order.room
-        calendar = calendars.get(room.pk) or LibraryCalendar.for_library(room.library, room)
+        calendar = calendars.get(room.pk) or LibraryCalendar.cached(room.library, room)
         calendars[room.pk] = calendar
         policy = order_policy(reader=order.reader, item=order.item)
         last = pickup_until_for(
