@@ -178,6 +178,18 @@ _BLOCKED_SQL = """,
 BLOCK_ACTIONS = ("loans", "holds", "renewals")
 
 
+def reader_blocked(*, reader_id: int, action: str, day: date) -> bool:
+    """Whether a manual block in force on ``day`` stops ``action`` (loans, holds, renewals)."""
+    if action not in BLOCK_ACTIONS:
+        raise ValueError(f"cannot check blocks for {action!r}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + _BLOCKED_SQL.format(column=f"blocks_{action}").lstrip(" ,\n"),
+            {"reader": reader_id, "day": connection.ops.adapt_datefield_value(day)},
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def loan_standing(
     *,
     reader: Reader,

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
 
 from skaitykla.accounts.models import User
 from skaitykla.catalogue.models import Item, Record
 from skaitykla.catalogue.models import normalise_barcode as normalise_item_barcode
-from skaitykla.circulation.choices import CircChannel
+from skaitykla.circulation.choices import QUEUED_HOLD_STATUSES, CircChannel
 from skaitykla.circulation.errors import (
     CardLostError,
     CirculationError,
@@ -34,11 +34,14 @@ from skaitykla.circulation.errors import (
     ReaderNotFoundError,
     ReaderPendingError,
 )
+from skaitykla.circulation.models import Hold
+from skaitykla.circulation.selectors import reader_blocked
 from skaitykla.core.choices import ActorKind, Channel
+from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
 from skaitykla.core.services import record_audit, record_service_event
 from skaitykla.patrons.choices import CardState, ReaderStatus
-from skaitykla.patrons.models import Block, Card, Reader
+from skaitykla.patrons.models import Card, Reader
 from skaitykla.patrons.normalisation import normalise_barcode
 from skaitykla.patrons.selectors import age_band
 
@@ -64,22 +67,42 @@ def check_channel(channel: str) -> str:
 # --- Locks -------------------------------------------------------------------------------------
 
 
+#: Record columns circulation never reads: left in the database (the source MARC alone is
+#: kilobytes a row, and every JSON column costs a decode).
+UNUSED_RECORD_FIELDS = (
+    "record__marc",
+    "record__authors",
+    "record__isbns",
+    "record__issns",
+    "record__subjects",
+    "record__classification",
+    "record__system_numbers",
+)
+
+# The locked reads every transaction makes, compiled once (core.joined_reads): the same rows,
+# joins and locks as ``select_for_update(of=…, no_key=True).select_related(…)``.
+_READER = JoinedRead(Reader, related=("category", "home_library"), lock_of=("self",))
+_READER_BY_CARD = JoinedRead(
+    Card, related=("reader__category", "reader__home_library"), lock_of=("reader",)
+)
+_ITEM = JoinedRead(
+    Item,
+    related=("record", "library", "reading_room"),
+    defer=UNUSED_RECORD_FIELDS,
+    lock_of=("self",),
+)
+
+
 def lock_reader(reader_id: int) -> Reader:
-    return (
-        Reader.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("category", "home_library")
-        .get(pk=reader_id)
-    )
+    reader = _READER.first("t0.id = %s", [reader_id])
+    if reader is None:
+        raise Reader.DoesNotExist(f"no reader {reader_id}")
+    return reader
 
 
 def lock_reader_by_card(card_barcode: str) -> tuple[Reader, Card]:
     """``reader_by_card`` and ``lock_reader`` in one statement: the card's reader, locked."""
-    card = (
-        Card.objects.select_for_update(of=("reader",), no_key=True)
-        .select_related("reader", "reader__category", "reader__home_library")
-        .filter(barcode=normalise_barcode(card_barcode or ""))
-        .first()
-    )
+    card = _READER_BY_CARD.first("t0.barcode = %s", [normalise_barcode(card_barcode or "")])
     if card is None or card.reader.status == ReaderStatus.ANONYMISED:
         raise ReaderNotFoundError()
     if card.state != CardState.ACTIVE:
@@ -88,33 +111,38 @@ def lock_reader_by_card(card_barcode: str) -> tuple[Reader, Card]:
 
 
 def lock_item(item_id: int) -> Item:
-    return (
-        Item.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("record", "library", "reading_room")
-        .get(pk=item_id)
-    )
+    item = _ITEM.first("t0.id = %s", [item_id])
+    if item is None:
+        raise Item.DoesNotExist(f"no item {item_id}")
+    return item
 
 
 def lock_item_by_barcode(barcode: str) -> Item:
     """``lock_item`` for a scanned barcode: one locked read instead of a read and a lock."""
     normalised = normalise_item_barcode(barcode or "")
-    item = (
-        (
-            Item.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("record", "library", "reading_room")
-            .filter(barcode=normalised)
-            .first()
-        )
-        if normalised
-        else None
-    )
+    item = _ITEM.first("t0.barcode = %s", [normalised]) if normalised else None
     if item is None:
         raise ItemNotFoundError()
     return item
 
 
-def lock_record(record_id: int) -> Record:
-    return Record.objects.select_for_update(no_key=True).only("id").get(pk=record_id)
+def lock_record(record_id: int) -> bool:
+    """Lock the record row (it serialises its hold queue). Returns whether the record has
+    queued holds (waiting or suspended), read in the same statement."""
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    statuses = [str(status) for status in QUEUED_HOLD_STATUSES]
+    marks = ", ".join(["%s"] * len(statuses))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {Hold._meta.db_table} h"  # noqa: S608 - identifiers
+            f" WHERE h.record_id = r.id AND h.status IN ({marks}))"
+            f" FROM {Record._meta.db_table} r WHERE r.id = %s{lock}",
+            [*statuses, record_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Record.DoesNotExist(f"no record {record_id}")
+    return bool(row[0])
 
 
 # --- Overrides ---------------------------------------------------------------------------------
@@ -201,12 +229,7 @@ def check_reader(
 
 
 def _blocked(reader: Reader, day: date, action: str) -> bool:
-    return (
-        Block.objects.filter(reader=reader, lifted_at__isnull=True, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .filter(**{f"blocks_{action}": True})
-        .exists()
-    )
+    return reader_blocked(reader_id=reader.pk, action=action, day=day)
 
 
 def active_card(reader: Reader) -> Card | None:

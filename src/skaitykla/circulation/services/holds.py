@@ -197,9 +197,9 @@ def route_item(
     """An item free of loans at ``at_library``: trap it for the first hold it can fill, else send
     it home, else put it back on the shelf. Caller holds the item lock; the record is locked
     here (lock order: item → record)."""
-    lock_record(item.record_id)
+    queued = lock_record(item.record_id)
     today = library_today(at_library, at)
-    if may_trap and item_holdable(item, table):
+    if queued and may_trap and item_holdable(item, table):
         hold = eligible_holds(item, today).first()
         if hold is not None:
             return trap(hold, item, at_library=at_library, at=at, table=table)

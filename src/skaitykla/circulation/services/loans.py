@@ -102,10 +102,14 @@ from skaitykla.circulation.services.holds import (
 from skaitykla.circulation.services.in_house import write_in_house_use
 from skaitykla.core.calendar import LibraryCalendar
 from skaitykla.core.errors import CalendarError
+from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
 from skaitykla.patrons.models import Card, Reader
 
 OBJECT_TYPE = "circulation.loan"
+
+#: A loan with its library, locked (after the reader and item locks).
+_LOAN = JoinedRead(Loan, related=("library",), lock_of=("self",))
 
 
 def _policy_for(table: PolicyTable, *, library: Library, reader: Reader, item: Item) -> LoanPolicy:
@@ -399,11 +403,9 @@ def renew_loan(
     with transaction.atomic():
         locked_reader = lock_reader(reader_id)
         item = lock_item(item_id)
-        current = (
-            Loan.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("library")
-            .get(pk=loan_id)
-        )
+        current = _LOAN.first("t0.id = %s", [loan_id])
+        if current is None:
+            raise LoanNotFoundError()
         return _renew_locked(
             current,
             reader=locked_reader,
@@ -571,12 +573,7 @@ def _checkin(
     with transaction.atomic():
         reader = lock_reader(reader_id) if reader_id else None
         item = lock_item(item_id)
-        loan = (
-            Loan.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("library")
-            .filter(item=item, returned_at__isnull=True)
-            .first()
-        )
+        loan = _LOAN.first("t0.item_id = %s AND t0.returned_at IS NULL", [item.pk])
         if (loan.reader_id if loan else None) != (reader.pk if reader else None):
             raise _LoanChangedError(loan.reader_id if loan else None)
         if loan is not None:
