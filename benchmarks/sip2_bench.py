@@ -12,6 +12,12 @@ Printed per run: messages per second, median and 95th percentile round-trip time
 as the kiosk sees it; then the same harness against an asyncio echo server that answers every
 line at once (the floor set by Python sockets on this machine). Target (issue 6): at least 500
 messages/s over 32 connections, p95 at most 20 ms, on PostgreSQL.
+
+``--per-message N`` instead runs N cycles of the same messages one at a time through the
+server's own line handling (``Sip2Server.process_line``, its worker thread and database
+connection) in this process, and prints for each kind the statements it sends, its median
+time and the CPU time of this process: the cost of one message without any concurrency (the
+figure to compare before and after a change on a shared machine).
 """
 
 from __future__ import annotations
@@ -323,13 +329,93 @@ def seed(connections: int) -> list[tuple[int, list[str]]]:
     return plan
 
 
+def per_message(plan: list[tuple[int, list[str]]], cycles: int) -> None:
+    """One kiosk's messages, one at a time, through the server's line handling in-process."""
+    from django.db import connection as main_connection
+    from django.test.utils import CaptureQueriesContext
+
+    from skaitykla.sip2 import codec
+    from skaitykla.sip2.codec import Message
+    from skaitykla.sip2.server import Sip2Server
+    from skaitykla.sip2.session import KioskSession
+
+    index, items = plan[0]
+    server = Sip2Server(port=0)
+    session = KioskSession(peer="bench")
+    loop = asyncio.new_event_loop()
+    captured: dict[str, int] = {}
+    handle = server._handle
+
+    def counted(session: KioskSession, message: Message) -> Message:
+        from django.db import connection as worker_connection
+
+        with CaptureQueriesContext(worker_connection) as queries:
+            reply = handle(session, message)
+        captured["statements"] = len(queries)
+        return reply
+
+    server._handle = counted  # type: ignore[method-assign]
+    try:
+        login = Message("93", {"uid_algorithm": "0", "pwd_algorithm": "0"})
+        login.add("CN", f"bench{index}").add("CO", PASSWORD)
+        reply, _close = loop.run_until_complete(server.process_line(session, codec.build(login)))
+        if reply != b"941\r":
+            raise RuntimeError("kiosk login failed")
+        cycle = _messages(index, items)
+        names = {
+            "23": "patron status",
+            "17": "item information",
+            "11": "checkout",
+            "09": "check-in",
+        }
+        wall: dict[str, list[float]] = {kind: [] for kind in names}
+        cpu: dict[str, list[float]] = {kind: [] for kind in names}
+        statements: dict[str, int] = {}
+        for position in range(cycles * 4 + 8):
+            line = cycle[position % len(cycle)]
+            kind = line[:2].decode()
+            began, began_cpu = time.perf_counter(), time.process_time()
+            reply, _close = loop.run_until_complete(server.process_line(session, line))
+            if position < 8:  # warm-up: first queries, caches, the worker thread's connection
+                continue
+            wall[kind].append((time.perf_counter() - began) * 1e3)
+            cpu[kind].append((time.process_time() - began_cpu) * 1e3)
+            statements[kind] = captured["statements"]
+            if kind in ("11", "09") and reply[2:3] != b"1":
+                raise RuntimeError(f"{names[kind]} refused: {reply!r}")
+        print(
+            f"SIP2 per message on {main_connection.vendor}, one at a time, {cycles} of each "
+            "(statements as Django sends them; CPU: this process)"
+        )
+        for kind, name in names.items():
+            print(
+                f"  {kind} {name:<17} {statements[kind]:>3} statements  "
+                f"median {statistics.median(wall[kind]):6.2f} ms  "
+                f"CPU {statistics.mean(cpu[kind]):5.2f} ms"
+            )
+        mean_cpu = statistics.mean([value for values in cpu.values() for value in values])
+        print(f"  mix: CPU {mean_cpu:.2f} ms per message ({1e3 / mean_cpu:.0f} per CPU-second)")
+    finally:
+        loop.run_until_complete(server.close())
+        loop.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=0, help="seconds per run (default 20)")
     parser.add_argument("--quick", action="store_true", help="5-second runs")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--threads", type=int, default=16, help="server database threads")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="server database threads (default: the server's)"
+    )
+    parser.add_argument(
+        "--per-message",
+        type=int,
+        default=0,
+        metavar="CYCLES",
+        help="measure each kind of message one at a time in-process instead (no load run)",
+    )
     parser.add_argument(
         "--server-processes",
         type=int,
@@ -351,6 +437,9 @@ def main() -> int:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         plan = seed(options.connections)
+        if options.per_message:
+            per_message(plan, options.per_message)
+            return 0
         print(
             f"SIP2 benchmark on {connection.vendor}, Python {platform.python_version()}, "
             f"{os.cpu_count()} CPUs, {options.connections} connections, {seconds:.0f} s per run"
@@ -358,7 +447,9 @@ def main() -> int:
         if connection.vendor != "postgresql":
             print("(SQLite: writes are serialised; the target is stated for PostgreSQL)")
         base = server_limits()
-        limits = type(base)(**{**base.__dict__, "worker_threads": options.threads})
+        limits = type(base)(
+            **{**base.__dict__, "worker_threads": options.threads or base.worker_threads}
+        )
         with BackgroundServer(Sip2Server(port=0, limits=limits)) as running:
             latencies, failures, connected, _elapsed = drive(
                 running.port, plan, seconds, options.processes

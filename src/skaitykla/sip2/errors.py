@@ -12,3 +12,10 @@ class AlreadyOnLoanToReaderError(DomainError):
 
     def __init__(self) -> None:
         super().__init__(_("You already have this item."))
+
+
+class ItemNotRecognisedError(DomainError):
+    code = "item_not_found"
+
+    def __init__(self) -> None:
+        super().__init__(_("This item is not recognised."))

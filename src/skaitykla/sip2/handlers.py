@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from skaitykla.catalogue.choices import ItemStatus
 from skaitykla.catalogue.models import Item
 from skaitykla.circulation.choices import CircChannel
+from skaitykla.circulation.errors import ItemNotFoundError
 from skaitykla.circulation.models import Loan
 from skaitykla.circulation.services.fines import pay_fees
 from skaitykla.circulation.services.loans import checkin_item, renew_loan
@@ -33,7 +34,7 @@ from skaitykla.sip2 import selectors, services
 from skaitykla.sip2.choices import NoBlockKind
 from skaitykla.sip2.codec import Message, Sip2ParseError, format_date, parse_date
 from skaitykla.sip2.config import ServerLimits, server_limits
-from skaitykla.sip2.errors import AlreadyOnLoanToReaderError
+from skaitykla.sip2.errors import AlreadyOnLoanToReaderError, ItemNotRecognisedError
 from skaitykla.sip2.messages import BX_ORDER, CIRCULATION_STATUS, PATRON_STATUS_FLAGS
 from skaitykla.sip2.models import KioskAccount
 from skaitykla.sip2.selectors import PatronSnapshot
@@ -477,12 +478,11 @@ def handle_block_patron(context: Context) -> Message:
 
 
 def handle_item_information(context: Context) -> Message:
-    item = selectors.get_item(barcode=context.message.get("AB"))
+    item = selectors.item_information(barcode=context.message.get("AB"))
     if item is None:
         return _negative(context, _("This item is not recognised."))
-    loan = selectors.open_loan_for_item(item=item)
     status_key = _ITEM_STATUS_TO_CIRCULATION.get(ItemStatus(item.status), "other")
-    if loan is not None:
+    if item.due_at is not None:
         status_key = "charged"
     reply = Message(
         "18",
@@ -493,16 +493,14 @@ def handle_item_information(context: Context) -> Message:
             "transaction_date": context.now_field(),
         },
     )
-    reply.add("CF", _count(selectors.hold_queue_length(item=item)))
-    if loan is not None:
-        reply.add("AH", format_date(context.local(loan.due_at)))
-    hold = selectors.trapped_hold_for_item(item=item)
-    if hold is not None and hold.shelf_expires_on is not None:
-        reply.add("CM", hold.shelf_expires_on.strftime("%Y%m%d") + "    235959")
-    reply.add("AB", item.barcode).add("AJ", _title(item))
-    reply.add("BG", item.library.code).add("AQ", item.library.code)
-    room = item.reading_room
-    reply.add("AP", room.code if room is not None else item.location)
+    reply.add("CF", _count(item.hold_queue))
+    if item.due_at is not None:
+        reply.add("AH", format_date(context.local(item.due_at)))
+    if item.shelf_expires_on is not None:
+        reply.add("CM", item.shelf_expires_on.strftime("%Y%m%d") + "    235959")
+    reply.add("AB", item.barcode).add("AJ", item.title)
+    reply.add("BG", item.library_code).add("AQ", item.library_code)
+    reply.add("AP", item.location)
     reply.add("CK", "001")
     return reply
 
@@ -553,21 +551,18 @@ def handle_checkout(context: Context) -> Message:
     if not check.usable:
         return _negative(context, check.refusal)
     assert check.card is not None
-    reader = check.card.reader
-    item = selectors.get_item(barcode=item_barcode)
-    if item is None:
-        return _negative(context, _("This item is not recognised."))
     try:
         result = services.checkout_at_kiosk(
             kiosk=kiosk,
-            reader=reader,
             card=check.card,
-            item=item,
+            item_barcode=item_barcode,
             renewal_allowed=message.fixed.get("sc_renewal_policy") == "Y" and kiosk.allow_renew,
             retry_minutes=context.limits.retry_window_minutes,
         )
+    except ItemNotRecognisedError as error:
+        return _negative(context, _error_text(error))
     except DomainError as error:
-        return _refusal(context, error, item)
+        return _refusal(context, error, selectors.item_label(barcode=item_barcode))
     return _loan_reply(context, "12", result.loan, renewal=result.renewal)
 
 
@@ -589,9 +584,8 @@ def _offline_checkout(context: Context, item_barcode: str, card_barcode: str) ->
             raise DomainError(_("This card is not recognised."), code="reader_not_found")
         loan = services.checkout_at_kiosk(
             kiosk=kiosk,
-            reader=card.reader,
             card=card,
-            item=item,
+            item_barcode=item.barcode,
             renewal_allowed=False,
             retry_minutes=context.limits.retry_window_minutes,
             at=at,
@@ -626,6 +620,42 @@ def _offline_checkout(context: Context, item_barcode: str, card_barcode: str) ->
     return reply
 
 
+def _checkin_refusal(
+    context: Context,
+    error: DomainError,
+    item_barcode: str,
+    returned_at: datetime | None,
+    *,
+    no_block: bool,
+) -> Message:
+    """A refused check-in; with no block = Y (done offline) still "yes", recorded for staff."""
+    kiosk = context.kiosk
+    known = not isinstance(error, ItemNotRecognisedError)
+    item = selectors.item_label(barcode=item_barcode) if known else None
+    if not no_block:
+        return _refusal(context, error, item)
+    services.record_no_block(
+        kiosk=kiosk,
+        kind=NoBlockKind.CHECKIN,
+        item_barcode=item_barcode,
+        transacted_at=returned_at,
+        error_code=error.code,
+        error_message=_error_text(error),
+    )
+    reply = Message(
+        "10",
+        {
+            "ok": "1",
+            "resensitize": "Y",
+            "magnetic_media": "N",
+            "alert": "N",
+            "transaction_date": context.now_field(),
+        },
+    )
+    reply.add("AO", context.institution).add("AB", item_barcode)
+    return reply.add("AQ", item.library.code if item else "").add("AJ", _title(item))
+
+
 def handle_checkin(context: Context) -> Message:
     kiosk = context.kiosk
     message = context.message
@@ -633,45 +663,26 @@ def handle_checkin(context: Context) -> Message:
         return _negative(context, _("This kiosk cannot take returns."))
     no_block = message.fixed.get("no_block") == "Y"
     item_barcode = message.get("AB").strip()
-    item = selectors.get_item(barcode=item_barcode)
     returned_at = context.kiosk_time("return_date") if no_block else None
     if returned_at is not None and returned_at > timezone.now():
         returned_at = None
     backdate_to = (
         returned_at.astimezone(library_zone(kiosk.library)).date() if returned_at else None
     )
+    refusal: DomainError | None = None
     try:
-        if item is None:
-            raise DomainError(_("This item is not recognised."), code="item_not_found")
         result = checkin_item(
-            item_barcode=item.barcode,
+            item_barcode=item_barcode,
             library=kiosk.library,
             channel=CHANNEL,
             backdate_to=backdate_to,
         )
+    except ItemNotFoundError:
+        refusal = ItemNotRecognisedError()
     except DomainError as error:
-        if no_block:
-            services.record_no_block(
-                kiosk=kiosk,
-                kind=NoBlockKind.CHECKIN,
-                item_barcode=item_barcode,
-                transacted_at=returned_at,
-                error_code=error.code,
-                error_message=_error_text(error),
-            )
-            reply = Message(
-                "10",
-                {
-                    "ok": "1",
-                    "resensitize": "Y",
-                    "magnetic_media": "N",
-                    "alert": "N",
-                    "transaction_date": context.now_field(),
-                },
-            )
-            reply.add("AO", context.institution).add("AB", item_barcode)
-            return reply.add("AQ", item.library.code if item else "").add("AJ", _title(item))
-        return _refusal(context, error, item)
+        refusal = error
+    if refusal is not None:
+        return _checkin_refusal(context, refusal, item_barcode, returned_at, no_block=no_block)
     if no_block:
         services.record_no_block(
             kiosk=kiosk,
@@ -679,7 +690,7 @@ def handle_checkin(context: Context) -> Message:
             item_barcode=item_barcode,
             transacted_at=returned_at,
         )
-    assert item is not None
+    item = result.item
     hold = result.hold
     in_transit_to = result.in_transit_to
     for_staff = bool(_STAFF_ATTENTION.intersection(result.messages))

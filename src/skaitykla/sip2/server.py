@@ -3,7 +3,8 @@
 The event loop only frames and parses; every message that needs the database is handled in a
 worker thread (``ThreadPoolExecutor``), so one slow kiosk never stalls the others. A line that
 cannot be parsed is answered with ``96`` and never reaches a handler. Log lines carry commands
-and masked identifiers only (see ``redaction``).
+and masked identifiers only (see ``redaction``). Each worker thread keeps its database
+connection from message to message (``worker_connections``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from django.db import close_old_connections, connections
+from django.db import connections
 
-from skaitykla.sip2 import codec, handlers
+from skaitykla.sip2 import codec, handlers, worker_connections
 from skaitykla.sip2.codec import ChecksumError, Message, Sip2ParseError
 from skaitykla.sip2.config import ServerLimits, server_limits
 from skaitykla.sip2.redaction import describe
@@ -27,6 +28,8 @@ logger = logging.getLogger("skaitykla.sip2")
 
 #: Commands a session may send before a successful ``93`` login.
 _BEFORE_LOGIN = frozenset({"93"})
+#: … and when ``99`` (status) is answered before login too (the default).
+_BEFORE_LOGIN_WITH_STATUS = _BEFORE_LOGIN | {"99"}
 
 
 def tls_context(cert_path: str, key_path: str) -> ssl.SSLContext:
@@ -183,8 +186,8 @@ class Sip2Server:
         if session.is_duplicate(message) and session.last_response is not None:
             logger.info("SIP2 session %s: duplicate %s replayed", session.peer, message.command)
             return session.last_response, False
-        allowed_early = _BEFORE_LOGIN | (
-            frozenset() if self.limits.require_login_for_status else frozenset({"99"})
+        allowed_early = (
+            _BEFORE_LOGIN if self.limits.require_login_for_status else _BEFORE_LOGIN_WITH_STATUS
         )
         if session.kiosk is None and message.command not in allowed_early:
             logger.info("SIP2 session %s: %s before login; closing", session.peer, message.command)
@@ -196,7 +199,8 @@ class Sip2Server:
         ):
             logger.info("SIP2 session %s: message without error detection", session.peer)
             return session.resend_request(force_checksum=True), False
-        logger.debug("SIP2 session %s: %s", session.peer, describe(message))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("SIP2 session %s: %s", session.peer, describe(message))
         loop = asyncio.get_running_loop()
         reply = await loop.run_in_executor(self._executor, self._handle, session, message)
         data = session.encode_reply(reply, request=message)
@@ -208,7 +212,7 @@ class Sip2Server:
         return data, close
 
     def _handle(self, session: KioskSession, message: Message) -> Message:
-        close_old_connections()
+        worker_connections.before_message()
         try:
             return handlers.dispatch(session, message, limits=self.limits)
         except Exception as error:
@@ -220,7 +224,7 @@ class Sip2Server:
             )
             return handlers.failure_reply(session, message)
         finally:
-            close_old_connections()
+            worker_connections.after_message()
 
 
 class BackgroundServer:

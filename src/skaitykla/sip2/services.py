@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from skaitykla.catalogue.models import Item
 from skaitykla.circulation.choices import CircChannel
 from skaitykla.circulation.models import Loan
 from skaitykla.circulation.services.gate import lock_reader
@@ -23,11 +22,12 @@ from skaitykla.core.choices import ActorKind
 from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library
 from skaitykla.core.services import record_audit
+from skaitykla.patrons.choices import CardState, ReaderStatus
 from skaitykla.patrons.models import Card, Reader
 from skaitykla.patrons.services import mark_card_lost
 from skaitykla.sip2 import selectors
 from skaitykla.sip2.choices import NoBlockOutcome
-from skaitykla.sip2.errors import AlreadyOnLoanToReaderError
+from skaitykla.sip2.errors import AlreadyOnLoanToReaderError, ItemNotRecognisedError
 from skaitykla.sip2.models import KioskAccount, KioskCheckout, NoBlockTransaction
 
 _DUMMY = KioskAccount()
@@ -54,42 +54,57 @@ class KioskCheckoutResult:
 def checkout_at_kiosk(
     *,
     kiosk: KioskAccount,
-    reader: Reader,
     card: Card,
-    item: Item,
+    item_barcode: str,
     renewal_allowed: bool,
     retry_minutes: int,
     at: datetime | None = None,
 ) -> KioskCheckoutResult:
-    """Lend ``item`` through the circulation services, safe against resends.
+    """Lend the item with ``item_barcode`` to ``card``'s reader through the circulation
+    services, safe against resends.
 
     The reader row is locked first (the circulation services lock it first too), so a resend
     racing the original sees its loan: a checkout this kiosk made for this reader and item in
     the last ``retry_minutes`` is answered again as it was (no second loan, no renewal). An
     item already on loan to the reader otherwise is renewed only if the kiosk allows renewals.
+    An unknown barcode raises ``ItemNotRecognisedError``; nothing is written then.
     """
+    reader = card.reader
     with transaction.atomic():
         # The circulation lock (FOR NO KEY UPDATE on PostgreSQL), taken again by checkout_item.
         lock_reader(reader.pk)
-        earlier = selectors.recent_kiosk_checkout(
-            kiosk=kiosk, item_barcode=item.barcode, reader=reader, minutes=retry_minutes
+        target = selectors.kiosk_checkout_target(
+            kiosk=kiosk, item_barcode=item_barcode, reader=reader, minutes=retry_minutes
         )
-        if earlier is not None:
+        if target is None:
+            raise ItemNotRecognisedError()
+        if target.repeated and target.open_loan_id is not None:
+            earlier = selectors.loan_for_reply(loan_id=target.open_loan_id)
             return KioskCheckoutResult(earlier, renewal=False, repeated=True)
-        current = selectors.open_loan_for_item(item=item)
-        if current is not None and current.reader_id == reader.pk:
+        if target.open_loan_id is not None and target.open_loan_reader_id == reader.pk:
             if not renewal_allowed:
                 raise AlreadyOnLoanToReaderError()
+            current = selectors.loan_for_reply(loan_id=target.open_loan_id)
             loan = renew_loan(loan=current, reader=reader, channel=CircChannel.SIP2)
             return KioskCheckoutResult(loan, renewal=True, repeated=False)
-        loan = checkout_item(
-            item_barcode=item.barcode,
-            card_barcode=card.barcode,
-            library=kiosk.library,
-            channel=CircChannel.SIP2,
-            at=at,
-        )
-        record_kiosk_checkout(kiosk=kiosk, loan=loan, item_barcode=item.barcode, reader=reader)
+        if card.state == CardState.ACTIVE and reader.status != ReaderStatus.ANONYMISED:
+            # The card the kiosk's patron check has just read: not read (nor locked) again.
+            loan = checkout_item(
+                item_barcode=target.barcode,
+                card=card,
+                library=kiosk.library,
+                channel=CircChannel.SIP2,
+                at=at,
+            )
+        else:  # the circulation services refuse it with their own reason
+            loan = checkout_item(
+                item_barcode=target.barcode,
+                card_barcode=card.barcode,
+                library=kiosk.library,
+                channel=CircChannel.SIP2,
+                at=at,
+            )
+        record_kiosk_checkout(kiosk=kiosk, loan=loan, item_barcode=target.barcode, reader=reader)
     return KioskCheckoutResult(loan, renewal=False, repeated=False)
 
 

@@ -1,7 +1,11 @@
 """``skaitykla sip2_server``: serve SIP2 to self-check kiosks until Ctrl-C or SIGTERM.
 
 ``--processes N`` forks N server processes on one port (SO_REUSEPORT): each has its own
-interpreter, event loop and database threads, so a busy network is not bound by one GIL.
+interpreter, event loop and database threads, so a busy network is not bound by one GIL. The
+default is one process per core on PostgreSQL (``config.default_processes``): a kiosk message's
+cost is mostly Python, and one process serves about one core's worth; one process on SQLite. The
+processes share about ``config.TOTAL_WORKER_THREADS`` database connections unless
+``SIP2_WORKER_THREADS`` sets each one's.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from skaitykla.sip2.config import TOTAL_WORKER_THREADS, default_processes, server_limits
 from skaitykla.sip2.server import Sip2Server, tls_context
 
 
@@ -26,22 +31,37 @@ class Command(BaseCommand):
         parser.add_argument("--tls-cert", default="", help="TLS certificate chain (PEM).")
         parser.add_argument("--tls-key", default="", help="TLS private key (PEM).")
         parser.add_argument(
-            "--processes", type=int, default=1, help="Server processes sharing the port."
+            "--processes",
+            type=int,
+            default=None,
+            help=(
+                "Server processes sharing the port (default: one per CPU core on PostgreSQL, "
+                f"{os.cpu_count() or 1} here; 1 on SQLite or with --port 0). Each one holds "
+                f"its own database connections, about {TOTAL_WORKER_THREADS} for all of them "
+                "together unless SIP2_WORKER_THREADS sets each process's."
+            ),
         )
 
     def handle(self, *args: object, **options: object) -> None:
         cert, key = str(options["tls_cert"] or ""), str(options["tls_key"] or "")
         if bool(cert) != bool(key):
             raise CommandError("Give both --tls-cert and --tls-key, or neither.")
-        processes = int(str(options["processes"]))
         port = int(str(options["port"]))
+        given = options["processes"]
+        processes = default_processes(port=port) if given is None else int(str(given))
         if processes < 1 or (processes > 1 and port == 0):
             raise CommandError("--processes needs a fixed --port and must be at least 1.")
         host = str(options["host"])
 
         def new_server() -> Sip2Server:
             context = tls_context(cert, key) if cert else None
-            return Sip2Server(host=host, port=port, ssl_context=context, reuse_port=processes > 1)
+            return Sip2Server(
+                host=host,
+                port=port,
+                ssl_context=context,
+                limits=server_limits(processes=processes),
+                reuse_port=processes > 1,
+            )
 
         children: list[int] = []
         if processes > 1:
