@@ -170,11 +170,18 @@ def test_declare_lost_charges_the_policy_fee_or_the_price(circ):
     assert Fee.objects.get(kind="lost", loan=priced).amount == Decimal("9.99")
 
 
-def test_loan_standing_counts_home_loans_overdue_loans_and_the_balance_in_one_query(
+def scan(circ, at, *, action="loans", item=None):
+    from skaitykla.circulation.selectors import scan_standing
+
+    item = item or circ.item()
+    return scan_standing(
+        reader=circ.reader, item=item, library=circ.library, at=at, action=action, day=at.date()
+    )
+
+
+def test_scan_standing_counts_home_loans_overdue_loans_and_the_balance_in_one_query(
     circ, django_assert_num_queries
 ):
-    from skaitykla.circulation.selectors import loan_standing
-
     on_time, late = (
         services.checkout_item(
             item_barcode=circ.item().barcode,
@@ -198,28 +205,43 @@ def test_loan_standing_counts_home_loans_overdue_loans_and_the_balance_in_one_qu
     charge(circ, "1.50")
     charge(circ, "0.25")
     services.pay_fees(reader=circ.reader, amount="0.25", staff=circ.supervisor)
+    item = circ.item()
     with django_assert_num_queries(1):
-        standing = loan_standing(reader=circ.reader, at=NOW + timedelta(days=1))
-    assert standing == (2, 1, Decimal("1.50"), None)
+        standing = scan(circ, NOW + timedelta(days=1), item=item)
+    assert standing.reader == (2, 1, Decimal("1.50"), False)
     # Exactly at the due time the loan is not yet overdue; a second later it is.
-    assert loan_standing(reader=circ.reader, at=late.due_at).overdue == 0
-    assert loan_standing(reader=circ.reader, at=late.due_at + timedelta(seconds=1)).overdue == 1
+    assert scan(circ, late.due_at, item=item).reader.overdue == 0
+    assert scan(circ, late.due_at + timedelta(seconds=1), item=item).reader.overdue == 1
     assert on_time.due_at > NOW + timedelta(days=1)
-    assert standing.overdue == overdue_count(reader=circ.reader, at=NOW + timedelta(days=1))
-    assert standing.balance == reader_balance(circ.reader)
+    assert standing.reader.overdue == overdue_count(reader=circ.reader, at=NOW + timedelta(days=1))
+    assert standing.reader.balance == reader_balance(circ.reader)
+    # The item's side: nothing ordered, in transit or held; the open loan of another copy.
+    assert standing.item == (False, None, False, None, None)
+    assert scan(circ, NOW, item=on_time.item).item[3:] == (on_time.pk, circ.reader.pk)
 
 
-def test_loan_standing_answers_the_manual_block_check_in_the_same_query(
+def test_scan_standing_reads_the_policy_fingerprint_and_the_calendar_stamp(circ):
+    from skaitykla.circulation.policies import _fingerprint
+    from skaitykla.core.models import CalendarStamp
+
+    standing = scan(circ, NOW)
+    assert standing.policy_fingerprint == _fingerprint()
+    assert standing.calendar_stamp == CalendarStamp.objects.get(library_id=circ.library.pk).token
+    set_rule(loan_period_days=7)  # a policy edit changes the fingerprint
+    assert scan(circ, NOW).policy_fingerprint != standing.policy_fingerprint
+
+
+def test_scan_standing_answers_the_manual_block_check_in_the_same_query(
     circ, django_assert_num_queries
 ):
-    from skaitykla.circulation.selectors import loan_standing
     from skaitykla.patrons.models import Block
 
     day = NOW.date()
+    item = circ.item()
 
-    def blocked(action, on=day):
+    def blocked(action, on=NOW):
         with django_assert_num_queries(1):
-            return loan_standing(reader=circ.reader, at=NOW, blocked_for=action, day=on).blocked
+            return scan(circ, on, action=action, item=item).reader.blocked
 
     assert [blocked(action) for action in ("loans", "holds", "renewals")] == [False] * 3
     Block.objects.create(
@@ -232,13 +254,13 @@ def test_loan_standing_answers_the_manual_block_check_in_the_same_query(
         blocks_renewals=True,
     )
     assert [blocked(action) for action in ("loans", "holds", "renewals")] == [True, False, True]
-    assert blocked("loans", day + timedelta(days=2)) is True
-    assert blocked("loans", day + timedelta(days=3)) is False  # ended
-    assert blocked("loans", day - timedelta(days=1)) is False  # not yet begun
+    assert blocked("loans", NOW + timedelta(days=2)) is True
+    assert blocked("loans", NOW + timedelta(days=3)) is False  # ended
+    assert blocked("loans", NOW - timedelta(days=1)) is False  # not yet begun
     Block.objects.update(lifted_at=NOW)
     assert blocked("loans") is False
     with pytest.raises(ValueError, match="cannot check blocks"):
-        loan_standing(reader=circ.reader, blocked_for="room_entry; DROP", day=day)
+        scan(circ, NOW, action="room_entry; DROP")
     # The refusal it drives: a blocked reader cannot borrow.
     Block.objects.update(lifted_at=None)
     with pytest.raises(errors.ReaderBlockedError):

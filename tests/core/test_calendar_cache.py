@@ -82,3 +82,14 @@ def test_a_room_and_its_library_are_cached_apart_and_library_fields_count():
     library.closed_on_public_holidays = not library.closed_on_public_holidays
     library.save()
     assert LibraryCalendar.cached(library) is not first
+
+
+def test_a_stamp_read_by_the_caller_saves_the_query(django_assert_num_queries):
+    library = LibraryFactory()
+    OpeningHours.objects.create(library=library, weekday=0, opens=time(10), closes=time(18))
+    first = LibraryCalendar.cached(library)
+    with django_assert_num_queries(0):  # no stamp: never had rows, so nothing to read
+        assert LibraryCalendar.cached(library, stamp=None).is_open_day(MONDAY) is False
+    token = stamp(library)
+    with django_assert_num_queries(0):
+        assert LibraryCalendar.cached(library, stamp=token) is first

@@ -11,6 +11,7 @@ actions, a shell, fixtures), so no process ever lends under a stale rule.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -66,26 +67,36 @@ _lock = threading.Lock()
 _table: PolicyTable | None = None
 
 
-def _fingerprint() -> Fingerprint:
-    version_table = PolicyVersion._meta.db_table
-    policy_table_name = LoanPolicy._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT version FROM {version_table} WHERE id = 1), "  # noqa: S608
-            f"COUNT(*), MAX(updated_at) FROM {policy_table_name}"
-        )
-        row = cursor.fetchone()
+#: The fingerprint as three select-list expressions, for statements that read it along with
+#: other things (``selectors.scan_standing``, ``selectors.item_and_borrower``).
+POLICY_FINGERPRINT_SQL = (
+    f"(SELECT version FROM {PolicyVersion._meta.db_table} WHERE id = 1), "  # noqa: S608
+    f"(SELECT COUNT(*) FROM {LoanPolicy._meta.db_table}), "
+    f"(SELECT MAX(updated_at) FROM {LoanPolicy._meta.db_table})"
+)
+
+
+def fingerprint_of(row: Sequence[object]) -> Fingerprint:
+    """The fingerprint from the three values ``POLICY_FINGERPRINT_SQL`` reads."""
     return (row[0], row[1], str(row[2]))
+
+
+def _fingerprint() -> Fingerprint:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {POLICY_FINGERPRINT_SQL}")
+        return fingerprint_of(cursor.fetchone())
 
 
 def _sort_key(rule: LoanPolicy) -> tuple[int, int, int]:
     return (-rule.specificity, -rule.priority, rule.pk or 0)
 
 
-def policy_table() -> PolicyTable:
-    """The compiled table, re-read only when its fingerprint changed (one tiny query)."""
+def policy_table(fingerprint: Fingerprint | None = None) -> PolicyTable:
+    """The compiled table, re-read only when its fingerprint changed (one tiny query, or none
+    when the caller read the ``fingerprint`` in one of its own statements)."""
     global _table
-    fingerprint = _fingerprint()
+    if fingerprint is None:
+        fingerprint = _fingerprint()
     table = _table
     if table is not None and table.fingerprint == fingerprint:
         return table

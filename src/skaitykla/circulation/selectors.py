@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -27,7 +28,14 @@ from skaitykla.circulation.models import (
     StackOrder,
     Transit,
 )
-from skaitykla.circulation.policies import PolicyTable, policy_table
+from skaitykla.circulation.policies import (
+    POLICY_FINGERPRINT_SQL,
+    Fingerprint,
+    PolicyTable,
+    fingerprint_of,
+    policy_table,
+)
+from skaitykla.core.calendar import CALENDAR_STAMP_SQL
 from skaitykla.core.models import Library
 from skaitykla.core.timezones import (
     library_today,  # noqa: F401 (selectors.library_today)
@@ -48,21 +56,38 @@ def find_item(barcode: str) -> Item | None:
     )
 
 
-def item_and_borrower(barcode: str) -> tuple[int, int | None] | None:
-    """(item id, reader id of its open loan or None) for a scanned barcode, in one query:
-    what check-in needs before it takes its locks in the global order (reader first)."""
+_ITEM_AND_BORROWER_SQL = f"""
+    SELECT i.id,
+           (SELECT l.reader_id FROM circulation_loan l
+             WHERE l.item_id = i.id AND l.returned_at IS NULL),
+           {POLICY_FINGERPRINT_SQL},
+           {CALENDAR_STAMP_SQL.replace("%s", "%(library)s")}
+      FROM catalogue_item i WHERE i.barcode = %(barcode)s
+"""  # noqa: S608 - constants only; values are parameters
+
+
+class ItemAndBorrower(NamedTuple):
+    item_id: int
+    #: The reader of the item's open loan, if any (read before the locks: may change).
+    reader_id: int | None
+    policy_fingerprint: Fingerprint
+    #: The calendar stamp of the library asked about.
+    calendar_stamp: int | None
+
+
+def item_and_borrower(barcode: str, *, library: Library) -> ItemAndBorrower | None:
+    """The item, the borrower of its open loan, the loan-policy fingerprint and ``library``'s
+    calendar stamp for a scanned barcode, in one query: what check-in needs before it takes its
+    locks in the global order (reader first)."""
     normalised = normalise_barcode(barcode)
     if not normalised:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.id, (SELECT l.reader_id FROM circulation_loan l"
-            " WHERE l.item_id = i.id AND l.returned_at IS NULL)"
-            " FROM catalogue_item i WHERE i.barcode = %s",
-            [normalised],
-        )
+        cursor.execute(_ITEM_AND_BORROWER_SQL, {"barcode": normalised, "library": library.pk})
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    if row is None:
+        return None
+    return ItemAndBorrower(row[0], row[1], fingerprint_of(row[2:5]), row[5])
 
 
 # --- Loans -------------------------------------------------------------------------------------
@@ -154,23 +179,12 @@ class LoanStanding(NamedTuple):
     home_loans: int
     overdue: int
     balance: Decimal
-    #: A manual block stops the action asked for (``blocked_for``); None when not asked.
+    #: A manual block stops the action the read was for.
     blocked: bool | None = None
 
 
-_STANDING_SQL = """
-    SELECT
-        (SELECT COUNT(*) FROM circulation_loan
-          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s),
-        (SELECT COUNT(*) FROM circulation_loan
-          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s
-            AND due_at < %(at)s AND lost_at IS NULL AND claimed_returned_at IS NULL),
-        (SELECT COALESCE(SUM(outstanding), 0) FROM circulation_fee
-          WHERE reader_id = %(reader)s AND outstanding > 0)
-"""
-
-#: Added for ``blocked_for``: a manual block in force on the day that stops the action.
-_BLOCKED_SQL = """,
+#: A manual block in force on the day that stops the action.
+_BLOCKED_SQL = """
         EXISTS (SELECT 1 FROM patrons_block
                  WHERE reader_id = %(reader)s AND lifted_at IS NULL AND starts_on <= %(day)s
                    AND (ends_on IS NULL OR ends_on >= %(day)s) AND {column})
@@ -184,45 +198,10 @@ def reader_blocked(*, reader_id: int, action: str, day: date) -> bool:
         raise ValueError(f"cannot check blocks for {action!r}")
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT " + _BLOCKED_SQL.format(column=f"blocks_{action}").lstrip(" ,\n"),
+            "SELECT " + _BLOCKED_SQL.format(column=f"blocks_{action}"),
             {"reader": reader_id, "day": connection.ops.adapt_datefield_value(day)},
         )
         return bool(cursor.fetchone()[0])
-
-
-def loan_standing(
-    *,
-    reader: Reader,
-    at: datetime | None = None,
-    blocked_for: str | None = None,
-    day: date | None = None,
-) -> LoanStanding:
-    """``overdue_count``, ``reader_balance`` and the open home loans in one query: the
-    checkout path asks all three for every scan (benchmarks/circulation_bench.py). With
-    ``blocked_for`` (loans, holds or renewals) and ``day``, the same query also answers whether a
-    manual block stops that action on that day (``gate.check_reader``'s block check)."""
-    sql = _STANDING_SQL
-    params: dict[str, str | int | None] = {
-        "reader": reader.pk,
-        "home": str(LoanKind.HOME),
-        # As the ORM writes it (SQLite keeps UTC text without an offset).
-        "at": connection.ops.adapt_datetimefield_value(at or timezone.now()),
-    }
-    if blocked_for is not None:
-        if blocked_for not in BLOCK_ACTIONS or day is None:
-            raise ValueError(f"cannot check blocks for {blocked_for!r} on {day!r}")
-        sql += _BLOCKED_SQL.format(column=f"blocks_{blocked_for}")
-        params["day"] = connection.ops.adapt_datefield_value(day)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    home_loans, overdue, balance = row[:3]
-    return LoanStanding(
-        int(home_loans),
-        int(overdue),
-        Decimal(str(balance)).quantize(Decimal("0.01")),
-        bool(row[3]) if blocked_for is not None else None,
-    )
 
 
 def circulation_refusals_for(
@@ -235,7 +214,7 @@ def circulation_refusals_for(
 ) -> list[str]:
     """The automatic blocks in force now, as refusal codes (``overdue_items``,
     ``balance_over_limit``). Computed from the loans and fees, never stored; ``standing``
-    (``loan_standing``) saves the two reads when the caller has it already."""
+    (``scan_standing``) saves the two reads when the caller has it already."""
     policy = block_policy(reader, library=library, table=table)
     codes = []
     if policy.max_overdue_items_before_block is not None and (
@@ -310,33 +289,81 @@ class ItemStanding(NamedTuple):
     open_loan_reader_id: int | None = None
 
 
-def item_standing(item: Item) -> ItemStanding:
-    """An active stack order for the item, its open transit, active holds on its record."""
-    orders = ", ".join(["%s"] * len(ACTIVE_ORDER_STATUSES))
-    holds = ", ".join(["%s"] * len(ACTIVE_HOLD_STATUSES))
-    sql = f"""
-        SELECT
-            EXISTS (SELECT 1 FROM circulation_stackorder
-                     WHERE item_id = %s AND status IN ({orders})),
-            (SELECT MIN(id) FROM circulation_transit
-              WHERE item_id = %s AND received_at IS NULL AND cancelled_at IS NULL),
-            EXISTS (SELECT 1 FROM circulation_hold WHERE record_id = %s AND status IN ({holds})),
-            (SELECT id FROM circulation_loan WHERE item_id = %s AND returned_at IS NULL),
-            (SELECT reader_id FROM circulation_loan WHERE item_id = %s AND returned_at IS NULL)
-    """  # noqa: S608 - only placeholders are interpolated
-    params: list[int | str | None] = [
-        item.pk,
-        *(str(status) for status in ACTIVE_ORDER_STATUSES),
-        item.pk,
-        item.record_id,
-        *(str(status) for status in ACTIVE_HOLD_STATUSES),
-        item.pk,
-        item.pk,
-    ]
+def _literals(values: Iterable[str]) -> str:
+    """Code constants (choice values) as SQL literals; never used for input."""
+    texts = [str(value) for value in values]
+    if not all(text.replace("_", "").isalnum() for text in texts):
+        raise ValueError(f"not a plain constant: {texts!r}")
+    return ", ".join(f"'{text}'" for text in texts)
+
+
+_SCAN_SQL = f"""
+    SELECT
+        (SELECT COUNT(*) FROM circulation_loan
+          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s),
+        (SELECT COUNT(*) FROM circulation_loan
+          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s
+            AND due_at < %(at)s AND lost_at IS NULL AND claimed_returned_at IS NULL),
+        (SELECT COALESCE(SUM(outstanding), 0) FROM circulation_fee
+          WHERE reader_id = %(reader)s AND outstanding > 0),
+        EXISTS (SELECT 1 FROM patrons_block
+                 WHERE reader_id = %(reader)s AND lifted_at IS NULL AND starts_on <= %(day)s
+                   AND (ends_on IS NULL OR ends_on >= %(day)s) AND {{column}}),
+        EXISTS (SELECT 1 FROM circulation_stackorder
+                 WHERE item_id = %(item)s AND status IN ({_literals(ACTIVE_ORDER_STATUSES)})),
+        (SELECT MIN(id) FROM circulation_transit
+          WHERE item_id = %(item)s AND received_at IS NULL AND cancelled_at IS NULL),
+        EXISTS (SELECT 1 FROM circulation_hold
+                 WHERE record_id = %(record)s AND status IN ({_literals(ACTIVE_HOLD_STATUSES)})),
+        (SELECT id FROM circulation_loan WHERE item_id = %(item)s AND returned_at IS NULL),
+        (SELECT reader_id FROM circulation_loan WHERE item_id = %(item)s AND returned_at IS NULL),
+        {POLICY_FINGERPRINT_SQL},
+        {CALENDAR_STAMP_SQL.replace("%s", "%(library)s")}
+"""  # noqa: S608 - constants only; values are parameters
+
+
+class ScanStanding(NamedTuple):
+    """Everything a checkout weighs, read in one statement under the reader and item locks."""
+
+    reader: LoanStanding
+    item: ItemStanding
+    #: The loan-policy table's fingerprint (``policies.policy_table(fingerprint=…)``).
+    policy_fingerprint: Fingerprint
+    #: The library's calendar stamp (``LibraryCalendar.cached(…, stamp=…)``).
+    calendar_stamp: int | None
+
+
+def scan_standing(
+    *, reader: Reader, item: Item, library: Library, at: datetime, action: str, day: date
+) -> ScanStanding:
+    """The reader's standing (open home loans, overdue loans, balance, a manual block on
+    ``action``), the item's (active order, open transit, holds on its record, open loan), the
+    policy fingerprint and the library's calendar stamp in one statement: a checkout's reads
+    after its two locks."""
+    if action not in BLOCK_ACTIONS:
+        raise ValueError(f"cannot check blocks for {action!r}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ordered, transit_id, has_holds, loan_id, loan_reader_id = cursor.fetchone()
-    return ItemStanding(bool(ordered), transit_id, bool(has_holds), loan_id, loan_reader_id)
+        cursor.execute(
+            _SCAN_SQL.format(column=f"blocks_{action}"),
+            {
+                "reader": reader.pk,
+                "home": str(LoanKind.HOME),
+                "at": connection.ops.adapt_datetimefield_value(at),
+                "day": connection.ops.adapt_datefield_value(day),
+                "item": item.pk,
+                "record": item.record_id,
+                "library": library.pk,
+            },
+        )
+        row = cursor.fetchone()
+    return ScanStanding(
+        LoanStanding(
+            int(row[0]), int(row[1]), Decimal(str(row[2])).quantize(Decimal("0.01")), bool(row[3])
+        ),
+        ItemStanding(bool(row[4]), row[5], bool(row[6]), row[7], row[8]),
+        fingerprint_of(row[9:12]),
+        row[12],
+    )
 
 
 def open_transit(item: Item) -> Transit | None:

@@ -63,7 +63,12 @@ from skaitykla.core.timezones import library_zone
 
 Interval = tuple[time, time]
 
-_STAMP_SQL = f"SELECT token FROM {CalendarStamp._meta.db_table} WHERE library_id = %s"  # noqa: S608
+#: A library's calendar stamp as a scalar subquery (one ``%s``: the library id), for statements
+#: that read it along with other things.
+CALENDAR_STAMP_SQL = f"(SELECT token FROM {CalendarStamp._meta.db_table} WHERE library_id = %s)"  # noqa: S608
+_STAMP_SQL = f"SELECT {CALENDAR_STAMP_SQL}"
+#: ``LibraryCalendar.cached(stamp=…)`` default: read the stamp.
+READ_STAMP: Final = object()
 #: Compiled calendars shared by ``LibraryCalendar.cached``, keyed by library, room and stamp.
 _COMPILED: dict[tuple[object, ...], LibraryCalendar] = {}
 _COMPILED_MAX: Final = 512
@@ -332,21 +337,29 @@ class LibraryCalendar:
         return cls(library, reading_room=reading_room, hours=hours, exceptions=exceptions)
 
     @classmethod
-    def cached(cls, library: Library, reading_room: ReadingRoom | None = None) -> LibraryCalendar:
+    def cached(
+        cls,
+        library: Library,
+        reading_room: ReadingRoom | None = None,
+        *,
+        stamp: object = READ_STAMP,
+    ) -> LibraryCalendar:
         """``for_library``, compiled once per process and shared while the library's calendar
         stamp (``CalendarStamp``, kept by database triggers) is unchanged: one small query for
-        the stamp instead of two for the rows. A library that never had hours or exceptions has
-        no stamp and gets an empty calendar without a query for its rows."""
+        the stamp instead of two for the rows (none when the caller read the ``stamp`` in one of
+        its own statements with ``CALENDAR_STAMP_SQL``). A library that never had hours or
+        exceptions has no stamp (None) and gets an empty calendar without a query for rows."""
         _check_room(library, reading_room)
-        with connection.cursor() as cursor:
-            cursor.execute(_STAMP_SQL, [library.pk])
-            row = cursor.fetchone()
-        if row is None:
+        if stamp is READ_STAMP:
+            with connection.cursor() as cursor:
+                cursor.execute(_STAMP_SQL, [library.pk])
+                stamp = cursor.fetchone()[0]
+        if stamp is None:
             return cls(library, reading_room=reading_room)
         key = (
             library.pk,
             reading_room.pk if reading_room is not None else None,
-            row[0],
+            stamp,
             library.timezone,
             library.country,
             library.closed_on_public_holidays,

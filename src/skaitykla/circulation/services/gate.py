@@ -212,7 +212,7 @@ def check_reader(
     blocked: bool | None = None,
 ) -> None:
     """Status, expiry and manual blocks. ``action``: loans, holds or renewals. ``blocked``:
-    the block check already made (``selectors.loan_standing(blocked_for=action)``)."""
+    the block check already made (``selectors.scan_standing``)."""
     if reader.status == ReaderStatus.ANONYMISED:
         raise ReaderNotFoundError()
     if reader.status == ReaderStatus.PENDING:

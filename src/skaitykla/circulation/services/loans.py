@@ -66,10 +66,9 @@ from skaitykla.circulation.policies import (
 from skaitykla.circulation.selectors import (
     ItemStanding,
     item_and_borrower,
-    item_standing,
     library_today,
-    loan_standing,
     open_transit,
+    scan_standing,
 )
 from skaitykla.circulation.services.blocks import apply_automatic_blocks
 from skaitykla.circulation.services.fines import (
@@ -100,7 +99,7 @@ from skaitykla.circulation.services.holds import (
     route_item,
 )
 from skaitykla.circulation.services.in_house import write_in_house_use
-from skaitykla.core.calendar import LibraryCalendar
+from skaitykla.core.calendar import READ_STAMP, LibraryCalendar
 from skaitykla.core.errors import CalendarError
 from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
@@ -157,7 +156,6 @@ def checkout_item(
         card = None
     if reader is None and not card_barcode:
         raise ReaderNotFoundError()
-    table = policy_table()
     with transaction.atomic():
         if card_barcode:
             locked, card = lock_reader_by_card(card_barcode)
@@ -169,7 +167,11 @@ def checkout_item(
             reader = lock_reader(reader.pk)
         item = lock_item_by_barcode(item_barcode)
         today = library_today(library, at)
-        standing_of_item = item_standing(item)
+        scan = scan_standing(
+            reader=reader, item=item, library=library, at=at, action="loans", day=today
+        )
+        table = policy_table(scan.policy_fingerprint)
+        standing_of_item = scan.item
         open_loan_id = standing_of_item.open_loan_id
         if open_loan_id is not None and standing_of_item.open_loan_reader_id == reader.pk:
             # Rule 4: the same reader scans it again: a renewal decision, not a second loan.
@@ -184,7 +186,7 @@ def checkout_item(
                 at=at,
                 table=table,
             )
-        standing = loan_standing(reader=reader, at=at, blocked_for="loans", day=today)
+        standing = scan.reader
         check_reader(
             gate,
             reader,
@@ -209,7 +211,7 @@ def checkout_item(
         _check_limits(gate, reader, item, library, policy, home_loans=standing.home_loans)
         apply_automatic_blocks(gate, reader, library=library, at=at, table=table, standing=standing)
 
-        calendar = _calendar(library)
+        calendar = LibraryCalendar.cached(library, stamp=scan.calendar_stamp)
         period = policy.loan_period_days
         if item.max_loan_days:
             period = min(period, item.max_loan_days)
@@ -534,14 +536,17 @@ def checkin_item(
     hold, send it home, or record an in-house use when it was not on loan."""
     check_channel(channel)
     at = at or timezone.now()
-    found = item_and_borrower(item_barcode)
+    found = item_and_borrower(item_barcode, library=library)
     if found is None:
         raise ItemNotFoundError()
-    item_id, reader_id = found
-    table = policy_table()
+    reader_id = found.reader_id
+    table = policy_table(found.policy_fingerprint)
+    stamps = {library.pk: found.calendar_stamp}
     for _attempt in range(CHECKIN_ATTEMPTS):
         try:
-            return _checkin(item_id, reader_id, library, staff, channel, at, backdate_to, table)
+            return _checkin(
+                found.item_id, reader_id, library, staff, channel, at, backdate_to, table, stamps
+            )
         except _LoanChangedError as changed:
             reader_id = changed.reader_id
             continue
@@ -567,6 +572,7 @@ def _checkin(
     at: datetime,
     backdate_to: date | None,
     table: PolicyTable,
+    stamps: dict[int, int | None],
 ) -> CheckinResult:
     """``reader_id``: the borrower as read before the locks; if the loan changed meanwhile,
     ``_LoanChangedError`` carries the new one and the caller tries again."""
@@ -582,7 +588,9 @@ def _checkin(
         if loan is None:
             _checkin_not_on_loan(result, item, library, staff, channel, at, table)
         else:
-            _close_loan(result, loan, reader, item, library, staff, channel, at, backdate_to, table)
+            _close_loan(
+                result, loan, reader, item, library, staff, channel, at, backdate_to, table, stamps
+            )
         audit(
             "checkin",
             staff=staff,
@@ -618,7 +626,9 @@ def _close_loan(
     at: datetime,
     backdate_to: date | None,
     table: PolicyTable,
+    stamps: dict[int, int | None],
 ) -> None:
+    """``stamps``: calendar stamps already read, by library id."""
     result.loan = loan
     lending = loan.library
     returned_on = _return_day(library, at, backdate_to, library_today(lending, loan.checked_out_at))
@@ -637,7 +647,7 @@ def _close_loan(
         fee = charge_overdue_fine(
             loan=loan,
             policy=policy,
-            calendar=_calendar(lending),
+            calendar=LibraryCalendar.cached(lending, stamp=stamps.get(lending.pk, READ_STAMP)),
             returned_on=returned_on,
             at=at,
         )
