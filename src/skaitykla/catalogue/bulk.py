@@ -134,21 +134,25 @@ def insert_rows(
     rows: list[tuple[Any, ...]],
     *,
     returning_ids: bool = False,
+    ready: bool = False,
 ) -> list[int]:
     """Insert new rows given as tuples of Python values for the fields ``names`` (attribute
     names). Every column must be given except an auto-increment primary key; with
     ``returning_ids`` the new keys come back in row order (taken from the sequence first on
-    PostgreSQL)."""
+    PostgreSQL). ``ready``: on PostgreSQL the values are already what ``COPY`` takes (JSON as
+    text, timestamps converted) and are not converted again (elsewhere: not allowed)."""
     if not rows:
         return []
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
+        if ready:
+            raise ValueError("rows made ready for COPY can only go to PostgreSQL")
         objs = [model(**dict(zip(names, row, strict=True))) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=1000)
         return [obj.pk for obj in objs] if returning_ids else []
     meta = model._meta
     fields: list[Any] = [meta.get_field(name) for name in names]
-    converters = [_converter(f, connection) for f in fields]
+    converters = [None if ready else _converter(f, connection) for f in fields]
     if any(converters):
         rows = [
             tuple(

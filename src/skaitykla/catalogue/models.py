@@ -182,6 +182,11 @@ class SearchEntry(models.Model):
 
     PostgreSQL adds a generated ``document tsvector`` column with a GIN index; SQLite keeps an
     FTS5 table (``catalogue_fts``) in step with triggers. Both are created in migration 0002.
+
+    ``language``, ``material_type`` and ``year`` are copies of the record's (migration 0005,
+    ADR 0023): the rows the full-text scan fetches anyway carry what the record filters and
+    facets need, so a search does not look the records up. Every writer of an entry writes them
+    from the record (the entry is rebuilt whenever the record changes).
     """
 
     record = models.OneToOneField(
@@ -191,6 +196,9 @@ class SearchEntry(models.Model):
     authors = models.TextField(blank=True)
     subjects = models.TextField(blank=True)
     other = models.TextField(blank=True)
+    language = models.CharField(max_length=3, blank=True, default="")
+    material_type = models.CharField(max_length=20, default=MaterialType.BOOK)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("search entry")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,14 +22,17 @@ from skaitykla.catalogue.choices import (
 from skaitykla.catalogue.errors import ItemNotFoundError, RecordNotFoundError
 from skaitykla.catalogue.models import ImportJob, Item, Record, SearchWord, normalise_barcode
 from skaitykla.catalogue.search import backends
-from skaitykla.catalogue.search.backends import Filters
+from skaitykla.catalogue.search.backends import Filters, ItemFacet, PageItem
+from skaitykla.catalogue.search.documents import RecordFacts
 from skaitykla.catalogue.search.query import ParsedQuery, parse
 from skaitykla.core.models import Library, ReadingRoom
 
 PAGE_SIZE = 20
 CANDIDATES = 300
-#: Record fields a result list never shows (not read for a page of hits).
-_NOT_LISTED = ("marc", "isbns", "issns", "subjects", "classification", "system_numbers")
+#: The record fields a result list shows (the page and the API); only they are read for a page
+#: of hits (any other field is loaded when first used).
+_LISTED = ("id", "title", "subtitle", "authors", "year", "language", "material_type")
+_MATERIAL_LABELS = dict(MaterialType.choices)
 
 
 def find_library(code: str) -> Library | None:
@@ -136,13 +140,20 @@ def availability_for(record_ids: list[int]) -> dict[int, Availability]:
 
 def _availability_of_hits(record_ids: list[int]) -> dict[int, Availability]:
     """The same for a result page: only what the summary needs (no places, no ordering)."""
-    items = Item.objects.filter(record_id__in=record_ids).only(
-        "id", "record_id", "status", "due_back"
-    )
+    items = Item.objects.filter(record_id__in=record_ids).only(*_PAGE_ITEM_FIELDS).order_by()
     return _availability(items)
 
 
-def _availability(items: QuerySet[Item]) -> dict[int, Availability]:
+_PAGE_ITEM_FIELDS = ("id", "record_id", "status", "due_back")
+
+
+def _page_items(rows: list[PageItem]) -> list[Item]:
+    """Items as ``_availability_of_hits`` loads them, from rows the search already fetched."""
+    alias = connection.alias
+    return [Item.from_db(alias, _PAGE_ITEM_FIELDS, row) for row in rows]
+
+
+def _availability(items: Iterable[Item]) -> dict[int, Availability]:
     result: dict[int, Availability] = defaultdict(Availability)
     for item in items:
         entry = result[item.record_id]
@@ -189,7 +200,8 @@ def search_records(
     result = SearchResult(query=query, page=max(1, page))
     if query.empty:
         return result
-    found = backends.candidates(query, filters, limit=CANDIDATES)
+    wanted = slice((result.page - 1) * per_page, result.page * per_page)
+    found = backends.candidates(query, filters, limit=CANDIDATES, page=wanted)
     result.count, result.capped = found.count, found.capped
     result.facets_partial = found.count > len(found.ranked)
     ranked = found.ranked
@@ -197,15 +209,22 @@ def search_records(
     result.page = min(result.page, max(result.pages, 1))
     page_ids = ranked[(result.page - 1) * per_page : result.page * per_page]
     records = {
-        record.pk: record for record in Record.objects.defer(*_NOT_LISTED).filter(pk__in=page_ids)
+        record.pk: record
+        for record in Record.objects.only(*_LISTED).filter(pk__in=page_ids).order_by()
     }
-    availability = _availability_of_hits(page_ids)
+    if found.page_items is not None and wanted.start == (result.page - 1) * per_page:
+        availability = _availability(_page_items(found.page_items))
+    else:  # SQLite, or a page past the last one (the last page is shown)
+        availability = _availability_of_hits(page_ids)
     result.hits = [
         Hit(record=records[pk], availability=availability.get(pk, Availability()))
         for pk in page_ids
         if pk in records
     ]
-    result.facets = facets_for(ranked) if ranked else {}
+    if found.facts is not None and found.item_facets is not None:
+        result.facets = _facets_of(found.facts, found.item_facets) if ranked else {}
+    else:
+        result.facets = facets_for(ranked) if ranked else {}
     if not ranked:
         result.suggestions = suggest(query)
     return result
@@ -270,7 +289,7 @@ def _facets_postgres(record_ids: list[int]) -> Facets:
     for kind, value, label, key, n in rows:
         counts[kind][key] = n
         values[kind, key] = (value, label)
-    labels = dict(MaterialType.choices)
+    labels = _MATERIAL_LABELS
     decades = sorted(((int(value), n) for kind, value, _l, _k, n in rows if kind == "decade"))
     available = counts["available"].get("", 0)
     return {
@@ -290,6 +309,44 @@ def _facets_postgres(record_ids: list[int]) -> Facets:
             (*values["reading_room", key], n)
             for key, n in _top({int(k): v for k, v in counts["reading_room"].items()})
             for key in [str(key)]
+        ],
+        "available": [("1", "", available)] if available else [],
+    }
+
+
+def _facets_of(facts: list[RecordFacts], item_facets: list[ItemFacet]) -> Facets:
+    """The facets from what the PostgreSQL candidate statement brought: each candidate's
+    language, material type and year (counted here) and the item facets (counted there)."""
+    languages: Counter[str] = Counter()
+    materials: Counter[str] = Counter()
+    decades: Counter[int] = Counter()
+    for language, material, year in facts:
+        if language:
+            languages[language] += 1
+        materials[material] += 1
+        if year is not None:
+            decades[(year // 10) * 10] += 1
+    places: dict[str, dict[int, tuple[str, str, int]]] = {"library": {}, "reading_room": {}}
+    available = 0
+    for kind, key, code, label, n in item_facets:
+        if kind == "available":
+            available = n
+        else:
+            places[kind][key] = (code, label, n)
+    labels = _MATERIAL_LABELS
+    return {
+        "language": [(code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(languages)],
+        "material_type": [(code, str(labels.get(code, code)), n) for code, n in _top(materials)],
+        "decade": [
+            (str(d), f"{d}–{d + 9}", n) for d, n in sorted(decades.items(), reverse=True)[:12]
+        ],
+        "library": [
+            places["library"][key]
+            for key, _n in _top({key: n for key, (_c, _l, n) in places["library"].items()})
+        ],
+        "reading_room": [
+            places["reading_room"][key]
+            for key, _n in _top({key: n for key, (_c, _l, n) in places["reading_room"].items()})
         ],
         "available": [("1", "", available)] if available else [],
     }
@@ -325,7 +382,7 @@ def _facets_counted_here(record_ids: list[int]) -> Facets:
         room.pk: room
         for room in ReadingRoom.objects.select_related("library").filter(pk__in=list(by_room))
     }
-    labels = dict(MaterialType.choices)
+    labels = _MATERIAL_LABELS
     return {
         "language": [(code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(languages)],
         "material_type": [(code, str(labels.get(code, code)), n) for code, n in _top(materials)],

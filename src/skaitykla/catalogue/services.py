@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +35,8 @@ from skaitykla.catalogue.errors import (
 )
 from skaitykla.catalogue.marc import readers
 from skaitykla.catalogue.marc.mapping import BibData, ItemData
-from skaitykla.catalogue.marc.prepare import Prepared, prepare, prepare_chunks
+from skaitykla.catalogue.marc.prepare import RECORD_FIELDS as PREPARED_RECORD_FIELDS
+from skaitykla.catalogue.marc.prepare import Prepared, prepare, prepare_chunks, record_values
 from skaitykla.catalogue.models import (
     ImportJob,
     Item,
@@ -45,7 +48,7 @@ from skaitykla.catalogue.models import (
 )
 from skaitykla.catalogue.search.analyzer import MAX_WORD, fold
 from skaitykla.catalogue.search.analyzer import words as analyzer_words
-from skaitykla.catalogue.search.documents import record_entry, vocabulary
+from skaitykla.catalogue.search.documents import RecordFacts, record_entry, vocabulary
 from skaitykla.core.choices import ActorKind, Channel
 from skaitykla.core.models import Library, ReadingRoom
 from skaitykla.core.selectors import get_portal_library
@@ -59,30 +62,12 @@ WORKER_TASK = 250
 WORKER_BACKLOG = 4
 #: The most suggestion words one import remembers having written (then it forgets them).
 KNOWN_WORDS_LIMIT = 1_000_000
+#: Committed batches whose search entries may wait for the index writer.
+INDEX_BACKLOG = 2
+#: One record's search entry: id, weighted texts, suggestion words, the copied record facts.
+IndexEntry = tuple[int, dict[str, str], set[str], RecordFacts]
 IMPORT_TASK = "skaitykla.catalogue.tasks.import_marc_file"
-RECORD_FIELDS = [
-    "title",
-    "subtitle",
-    "responsibility",
-    "authors",
-    "publisher",
-    "place",
-    "year",
-    "language",
-    "isbns",
-    "issns",
-    "edition",
-    "series",
-    "subjects",
-    "udc",
-    "classification",
-    "material_type",
-    "control_number",
-    "control_source",
-    "system_numbers",
-    "record_format",
-    "marc",
-]
+RECORD_FIELDS = list(PREPARED_RECORD_FIELDS)
 ITEM_IMPORT_FIELDS = [
     "call_number",
     "library",
@@ -158,13 +143,56 @@ class _Pending:
         return self.prepared.bib
 
 
+class _IndexWriter:
+    """Writes the search entries of committed batches in a thread on its own connection, in
+    order, while the importing thread goes on with the next batch (PostgreSQL: the second
+    backend's index upkeep overlaps with this one's writing). Still after each commit, as
+    everywhere. At most :data:`INDEX_BACKLOG` batches wait; the first error stops the writing
+    and the import (raised in the importing thread before its next batch, or at the end).
+    A reindex (``reindex_records``) rebuilds what is missing."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[list[IndexEntry] | None] = queue.Queue(maxsize=INDEX_BACKLOG)
+        self.thread = threading.Thread(target=self._run, name="catalogue-index", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (entries := self.queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        _index(entries, known=self.known)
+                    except BaseException as error:  # handed to the importing thread
+                        self.error = error
+        finally:
+            connection.close()  # this thread's own connection
+
+    def submit(self, entries: list[IndexEntry]) -> None:
+        self.queue.put(entries)
+
+    def check(self) -> None:
+        """Raise the writer's error, if any (between batches: never inside a transaction)."""
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+
 class _Places:
     """Libraries and reading rooms by code, looked up once per import (and the suggestion words
-    this import already wrote)."""
+    this import already wrote, and where its search entries go)."""
 
     def __init__(self, default: Library | None) -> None:
         self.default = default
         self.known_words: set[str] = set()
+        self.index_writer: _IndexWriter | None = None
+        self.outside_transaction = not connection.in_atomic_block
+        self.index_error: DatabaseError | None = None
         self.libraries = {library.code.upper(): library for library in Library.objects.all()}
         self.rooms: dict[tuple[int, str], ReadingRoom] = {
             (room.library_id, room.code.upper()): room for room in ReadingRoom.objects.all()
@@ -178,6 +206,29 @@ class _Places:
 
     def room(self, library: Library, location: str) -> ReadingRoom | None:
         return self.rooms.get((library.pk, location.strip().upper())) if location else None
+
+    def index(self, entries: list[IndexEntry]) -> None:
+        """Write the search entries of a committed batch (here, or by the index writer). An
+        import that runs outside a transaction keeps an error for :meth:`check`: raised from
+        here it would look like a refused batch to ``_import_batch``."""
+        if self.index_writer is not None:
+            self.index_writer.submit(entries)
+            return
+        if not self.outside_transaction:
+            _index(entries, known=self.known_words)  # an error reaches the outer commit
+            return
+        if self.index_error is None:
+            try:
+                _index(entries, known=self.known_words)
+            except DatabaseError as error:
+                self.index_error = error
+
+    def check(self) -> None:
+        """Raise the first error in writing the search entries (between batches)."""
+        if self.index_writer is not None:
+            self.index_writer.check()
+        if self.index_error is not None:
+            raise self.index_error
 
 
 def import_marc(
@@ -204,17 +255,27 @@ def import_marc(
     summary = ImportSummary(dry_run=dry_run)
     places = _Places(library)
     batch: list[Prepared] = []
-    for prepared in _prepared_records(handle, fmt, items_from, workers):
-        summary.read += 1
-        summary.bytes_read = max(summary.bytes_read, prepared.end)
-        batch.append(prepared)
-        if len(batch) >= batch_size:
+    if not dry_run and connection.vendor == "postgresql" and places.outside_transaction:
+        places.index_writer = _IndexWriter(places.known_words)
+    try:
+        for prepared in _prepared_records(handle, fmt, items_from, workers):
+            summary.read += 1
+            summary.bytes_read = max(summary.bytes_read, prepared.end)
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                places.check()
+                _import_batch(batch, summary, places, dry_run=dry_run)
+                batch = []
+                if progress:
+                    progress(summary)
+        if batch:
             _import_batch(batch, summary, places, dry_run=dry_run)
-            batch = []
-            if progress:
-                progress(summary)
-    if batch:
-        _import_batch(batch, summary, places, dry_run=dry_run)
+        if places.index_writer:
+            places.index_writer.stop()  # every entry written (or its error kept) here
+        places.check()
+    finally:
+        if places.index_writer:
+            places.index_writer.stop()
     if progress:
         progress(summary)
     if not dry_run:
@@ -383,30 +444,18 @@ def _import_batch(
                 )
 
 
-def _record_values(bib: BibData, marc: str) -> dict[str, Any]:
-    return {
-        "title": bib.title,
-        "subtitle": bib.subtitle,
-        "responsibility": bib.responsibility,
-        "authors": bib.authors,
-        "publisher": bib.publisher,
-        "place": bib.place,
-        "year": bib.year if bib.year and 0 < bib.year < 32767 else None,
-        "language": bib.language,
-        "isbns": bib.isbns,
-        "issns": bib.issns,
-        "edition": bib.edition,
-        "series": bib.series,
-        "subjects": bib.subjects,
-        "udc": bib.udc,
-        "classification": bib.classification,
-        "material_type": bib.material_type,
-        "control_number": bib.control_number,
-        "control_source": bib.control_source,
-        "system_numbers": bib.system_numbers,
-        "record_format": bib.record_format,
-        "marc": marc,
-    }
+@dataclass
+class _NewRecord:
+    """A record this batch creates: the last version of it in the batch wins."""
+
+    prepared: Prepared
+    pk: int = 0
+
+
+def _set_values(record: Record, prepared: Prepared) -> None:
+    assert prepared.bib is not None  # failures never become pending records
+    for name, value in record_values(prepared.bib, prepared.marc).items():
+        setattr(record, name, value)
 
 
 def _write(pending: list[_Pending], summary: ImportSummary, places: _Places) -> None:
@@ -416,20 +465,18 @@ def _write(pending: list[_Pending], summary: ImportSummary, places: _Places) -> 
         record.pk: record
         for record in Record.objects.filter(pk__in=existing_ids).only("pk", "marc")
     }
-    created: list[dict[str, Any]] = []  # new records' values (no model instances: speed)
+    created: list[_NewRecord] = []  # no model instances: speed
     updated: dict[int, Record] = {}
-    slots: list[Record | dict[str, Any]] = []  # the record each pending entry became
+    slots: list[Record | _NewRecord] = []  # the record each pending entry became
     counts = {"created": 0, "updated": 0, "skipped": 0}
     for entry in pending:
-        values = _record_values(entry.bib, entry.prepared.marc)
-        slot: Record | dict[str, Any]
+        slot: Record | _NewRecord
         if entry.same_as is not None:
             slot = slots[entry.same_as]
-            if isinstance(slot, dict):
-                slot.update(values)
+            if isinstance(slot, _NewRecord):
+                slot.prepared = entry.prepared
             else:
-                for name, value in values.items():
-                    setattr(slot, name, value)
+                _set_values(slot, entry.prepared)
                 updated[slot.pk] = slot
             counts["updated"] += 1
         elif entry.target is not None and entry.target in existing:
@@ -437,28 +484,21 @@ def _write(pending: list[_Pending], summary: ImportSummary, places: _Places) -> 
             if slot.marc == entry.prepared.marc and not entry.bib.items:
                 counts["skipped"] += 1
             else:
-                for name, value in values.items():
-                    setattr(slot, name, value)
+                _set_values(slot, entry.prepared)
                 updated[slot.pk] = slot
                 counts["updated"] += 1
         else:
-            slot = values
-            created.append(values)
+            slot = _NewRecord(entry.prepared)
+            created.append(slot)
             counts["created"] += 1
         slots.append(slot)
-    now = timezone.now()
-    new_ids = insert_rows(
-        Record,
-        ("created_at", "updated_at", *RECORD_FIELDS),
-        [(now, now, *(values[name] for name in RECORD_FIELDS)) for values in created],
-        returning_ids=True,
-    )
-    for values, new_id in zip(created, new_ids, strict=True):
-        values["pk"] = new_id
+    new_ids = _insert_records([new.prepared for new in created])
+    for new, new_id in zip(created, new_ids, strict=True):
+        new.pk = new_id
     if updated:
         Record.objects.bulk_update(list(updated.values()), RECORD_FIELDS, batch_size=500)
         RecordKey.objects.filter(record_id__in=list(updated)).delete()
-    pks = [slot["pk"] if isinstance(slot, dict) else slot.pk for slot in slots]
+    pks = [slot.pk for slot in slots]
     # The last version of each record in this batch wins; only new or changed records get keys
     # and a fresh search entry.
     latest: dict[int, Prepared] = {}
@@ -478,8 +518,26 @@ def _write(pending: list[_Pending], summary: ImportSummary, places: _Places) -> 
     summary.skipped += counts["skipped"]
     summary.items_created += items_created
     summary.items_updated += items_updated
-    entries = [(pk, prepared.entry, prepared.words) for pk, prepared in changed]
-    transaction.on_commit(lambda: _index(entries, known=places.known_words))
+    entries = [(pk, prepared.entry, prepared.words, prepared.facts) for pk, prepared in changed]
+    transaction.on_commit(lambda: places.index(entries))
+
+
+def _insert_records(records: list[Prepared]) -> list[int]:
+    """Insert new records, their ids back in order. On PostgreSQL the rows the workers made
+    ready for ``COPY`` go as they are (the timestamps are converted once per batch)."""
+    now = timezone.now()
+    names = ("created_at", "updated_at", *RECORD_FIELDS)
+    if connection.vendor == "postgresql":
+        stamp = Record._meta.get_field("created_at").get_db_prep_save(now, connection)
+        rows = [(stamp, stamp, *prepared.row) for prepared in records]
+        return insert_rows(Record, names, rows, returning_ids=True, ready=True)
+    values = [
+        record_values(prepared.bib, prepared.marc)
+        for prepared in records
+        if prepared.bib is not None
+    ]
+    rows = [(now, now, *(value[name] for name in RECORD_FIELDS)) for value in values]
+    return insert_rows(Record, names, rows, returning_ids=True)
 
 
 def _loan_type(data: ItemData, room: ReadingRoom | None) -> str:
@@ -549,8 +607,20 @@ def _write_items(
     return len(new_items), len(changed)
 
 
+_ENTRY_FIELDS = (
+    "record_id",
+    "title",
+    "authors",
+    "subjects",
+    "other",
+    "language",
+    "material_type",
+    "year",
+)
+
+
 def _index(
-    entries: list[tuple[int, dict[str, str], set[str]]],
+    entries: list[IndexEntry],
     *,
     known: set[str] | None = None,
 ) -> None:
@@ -559,11 +629,11 @@ def _index(
     a reindex in the same transaction, is replaced too). ``known``: words this import already
     wrote (skipped, then remembered)."""
     rows = [
-        (pk, entry["title"], entry["authors"], entry["subjects"], entry["other"])
-        for pk, entry, _words in entries
+        (pk, entry["title"], entry["authors"], entry["subjects"], entry["other"], *facts)
+        for pk, entry, _words, facts in entries
     ]
     words: set[str] = set()
-    for _pk, _entry, entry_words in entries:
+    for _pk, _entry, entry_words, _facts in entries:
         words |= entry_words
     if known is not None:
         words -= known
@@ -571,8 +641,8 @@ def _index(
             known.clear()
         known |= words
     with transaction.atomic():
-        _delete_entries([pk for pk, _entry, _words in entries])
-        insert_rows(SearchEntry, ("record_id", "title", "authors", "subjects", "other"), rows)
+        _delete_entries([pk for pk, _entry, _words, _facts in entries])
+        insert_rows(SearchEntry, _ENTRY_FIELDS, rows)
         _add_words(sorted(words))
 
 
@@ -604,9 +674,10 @@ def _add_words(words: list[str]) -> None:
     )
 
 
-def _stored_entry(record: Record) -> tuple[int, dict[str, str], set[str]]:
+def _stored_entry(record: Record) -> IndexEntry:
     words = vocabulary(record.title, record.subtitle, *record.authors)
-    return record.pk, record_entry(record), words
+    facts = (record.language, record.material_type, record.year)
+    return record.pk, record_entry(record), words, facts
 
 
 def reindex_records(*, record_ids: Iterable[int] | None = None) -> int:

@@ -684,9 +684,13 @@ def build_catalogue(
                     marc=marc,
                 )
             )
+            record = rows[-1]
             entries.append(
                 SearchEntry(
                     record_id=number,
+                    language=record.language,
+                    material_type=record.material_type,
+                    year=year,
                     **entry_fields(
                         title=title, authors=[author], subjects=[subject], others=(year,)
                     ),

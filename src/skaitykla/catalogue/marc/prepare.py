@@ -16,7 +16,35 @@ import pymarc
 
 from skaitykla.catalogue.marc import readers
 from skaitykla.catalogue.marc.mapping import BibData, MappingError, map_record
-from skaitykla.catalogue.search.documents import record_entry, vocabulary
+from skaitykla.catalogue.search.documents import RecordFacts, record_entry, vocabulary
+
+#: The record columns an import writes, in ``COPY`` order (the id and timestamps come first).
+RECORD_FIELDS = (
+    "title",
+    "subtitle",
+    "responsibility",
+    "authors",
+    "publisher",
+    "place",
+    "year",
+    "language",
+    "isbns",
+    "issns",
+    "edition",
+    "series",
+    "subjects",
+    "udc",
+    "classification",
+    "material_type",
+    "control_number",
+    "control_source",
+    "system_numbers",
+    "record_format",
+    "marc",
+)
+_JSON_FIELDS = frozenset(
+    ("authors", "isbns", "issns", "subjects", "classification", "system_numbers")
+)
 
 
 @dataclass
@@ -31,12 +59,57 @@ class Prepared:
     entry: dict[str, str] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
     keys: list[tuple[str, str]] = field(default_factory=list)  # duplicate-matching keys
+    #: The record's :data:`RECORD_FIELDS` as PostgreSQL's ``COPY`` takes them (JSON as text), so
+    #: the importing process, which writes, does not convert them.
+    row: tuple[Any, ...] = ()
+    facts: RecordFacts = ("", "", None)  # what the search entry copies from the record
     warnings: list[str] = field(default_factory=list)
     control_number: str = ""
     error: str = ""
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def stored_year(year: int | None) -> int | None:
+    return year if year and 0 < year < 32767 else None
+
+
+def record_values(bib: BibData, marc: str) -> dict[str, Any]:
+    """The record's field values (:data:`RECORD_FIELDS`) from mapped MARC data."""
+    return {
+        "title": bib.title,
+        "subtitle": bib.subtitle,
+        "responsibility": bib.responsibility,
+        "authors": bib.authors,
+        "publisher": bib.publisher,
+        "place": bib.place,
+        "year": stored_year(bib.year),
+        "language": bib.language,
+        "isbns": bib.isbns,
+        "issns": bib.issns,
+        "edition": bib.edition,
+        "series": bib.series,
+        "subjects": bib.subjects,
+        "udc": bib.udc,
+        "classification": bib.classification,
+        "material_type": bib.material_type,
+        "control_number": bib.control_number,
+        "control_source": bib.control_source,
+        "system_numbers": bib.system_numbers,
+        "record_format": bib.record_format,
+        "marc": marc,
+    }
+
+
+def copy_row(values: dict[str, Any]) -> tuple[Any, ...]:
+    """:func:`record_values` as ``COPY`` values (the same JSON text as ``catalogue.bulk``)."""
+    return tuple(
+        ("[]" if values[name] == [] else _encode(values[name]))
+        if name in _JSON_FIELDS and values[name] is not None
+        else values[name]
+        for name in RECORD_FIELDS
+    )
 
 
 def marc_json(record: pymarc.Record) -> str:
@@ -79,6 +152,8 @@ def prepare(parsed: readers.Parsed, items_from: str = "") -> Prepared:
         result.error = str(error)[:300]
         return result
     result.bib = bib
+    result.row = copy_row(record_values(bib, result.marc))
+    result.facts = (bib.language, bib.material_type, stored_year(bib.year))
     result.keys = bib.match_keys()
     result.entry = record_entry(bib)
     result.words = vocabulary(bib.title, bib.subtitle, *bib.authors)

@@ -7,6 +7,10 @@ from typing import Any
 
 from skaitykla.catalogue.search.analyzer import MAX_WORD, analyze_to_text, fold, words
 
+#: What the search entry copies from its record for filters and facets: (language, material
+#: type, year).
+RecordFacts = tuple[str, str, int | None]
+
 
 def entry_fields(
     *,
