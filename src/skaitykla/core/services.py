@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from skaitykla.core.choices import ActorKind
+from skaitykla.core.compiled_writes import insert_row
 from skaitykla.core.models import AuditEntry, Library, ServiceFact
 from skaitykla.core.timezones import library_zone
 
@@ -46,14 +47,16 @@ def record_audit(
     leaked = _FORBIDDEN_DETAIL_KEYS.intersection(key.lower() for key in detail)
     if leaked:
         raise ValueError(f"audit detail must not carry personal data: {sorted(leaked)}")
-    return AuditEntry.objects.create(
-        actor_kind=actor_kind,
-        actor_id=str(actor_id or ""),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id or ""),
-        library=library,
-        detail=detail,
+    return insert_row(
+        AuditEntry(
+            actor_kind=actor_kind,
+            actor_id=str(actor_id or ""),
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id or ""),
+            library=library,
+            detail=detail,
+        )
     )
 
 
@@ -77,16 +80,18 @@ def record_service_event(
     if timezone.is_naive(at):
         raise ValueError("'at' must be timezone-aware")
     day = at.astimezone(library_zone(library)).date()
-    return ServiceFact.objects.create(
-        at=at,
-        day=day,
-        kind=kind,
-        library=library,
-        place=place,
-        channel=channel,
-        reader_category=reader_category,
-        age_band=age_band,
-        category=category,
-        quantity=quantity,
-        value=Decimal(str(value)) if value is not None else None,
+    return insert_row(
+        ServiceFact(
+            at=at,
+            day=day,
+            kind=kind,
+            library=library,
+            place=place,
+            channel=channel,
+            reader_category=reader_category,
+            age_band=age_band,
+            category=category,
+            quantity=quantity,
+            value=Decimal(str(value)) if value is not None else None,
+        )
     )

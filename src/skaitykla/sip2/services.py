@@ -19,6 +19,7 @@ from skaitykla.circulation.models import Loan
 from skaitykla.circulation.services.gate import lock_reader
 from skaitykla.circulation.services.loans import checkout_item, renew_loan
 from skaitykla.core.choices import ActorKind
+from skaitykla.core.compiled_writes import insert_row
 from skaitykla.core.errors import DomainError
 from skaitykla.core.models import Library
 from skaitykla.core.services import record_audit
@@ -206,8 +207,8 @@ def _save_kiosk(
 def record_kiosk_checkout(
     *, kiosk: KioskAccount, loan: Loan, item_barcode: str, reader: Reader
 ) -> KioskCheckout:
-    return KioskCheckout.objects.create(
-        kiosk=kiosk, loan_id=loan.pk, item_barcode=item_barcode, reader_id=reader.pk
+    return insert_row(
+        KioskCheckout(kiosk=kiosk, loan_id=loan.pk, item_barcode=item_barcode, reader_id=reader.pk)
     )
 
 

@@ -54,6 +54,7 @@ from skaitykla.circulation.services.gate import (
     reader_snapshot,
 )
 from skaitykla.core.calendar import LibraryCalendar
+from skaitykla.core.compiled_writes import update_row
 from skaitykla.core.errors import CalendarError
 from skaitykla.core.models import Library
 from skaitykla.patrons.models import Reader
@@ -157,7 +158,7 @@ def make_ready(hold: Hold, item: Item, *, at: datetime, table: PolicyTable) -> N
     hold.save()
     item.status = ItemStatus.ON_HOLD_SHELF
     item.due_back = None
-    item.save(update_fields=["status", "due_back", "updated_at"])
+    update_row(item, ["status", "due_back", "updated_at"])
     # Notices (hold ready) are queued by ``services.notices`` from the ready holds.
 
 
@@ -185,7 +186,7 @@ def trap(
         )
         item.status = ItemStatus.IN_TRANSIT
         item.due_back = None
-        item.save(update_fields=["status", "due_back", "updated_at"])
+        update_row(item, ["status", "due_back", "updated_at"])
         routing = Routing(hold=hold, in_transit_to=hold.pickup_library)
     compact_queue(hold.record_id)
     return routing
@@ -213,10 +214,10 @@ def route_item(
             sent_at=at,
         )
         item.status = ItemStatus.IN_TRANSIT
-        item.save(update_fields=["status", "due_back", "updated_at"])
+        update_row(item, ["status", "due_back", "updated_at"])
         return Routing(in_transit_to=item.library)
     item.status = ItemStatus.AVAILABLE
-    item.save(update_fields=["status", "due_back", "updated_at"])
+    update_row(item, ["status", "due_back", "updated_at"])
     return Routing()
 
 

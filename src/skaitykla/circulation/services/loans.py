@@ -100,6 +100,7 @@ from skaitykla.circulation.services.holds import (
 )
 from skaitykla.circulation.services.in_house import write_in_house_use
 from skaitykla.core.calendar import READ_STAMP, LibraryCalendar
+from skaitykla.core.compiled_writes import insert_row, update_row
 from skaitykla.core.errors import CalendarError
 from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
@@ -221,18 +222,20 @@ def checkout_item(
         # this transaction (or the caller's savepoint) with the same refusal. No savepoint of
         # our own: nothing here continues after it.
         try:
-            loan = Loan.objects.create(
-                item=item,
-                reader=reader,
-                library=library,
-                policy=policy if policy.pk else None,
-                kind=LoanKind.HOME,
-                checked_out_at=at,
-                due_at=due_at,
-                channel=channel,
-                checked_out_by=staff,
-                reader_category_code=category_code,
-                age_band=band,
+            loan = insert_row(
+                Loan(
+                    item=item,
+                    reader=reader,
+                    library=library,
+                    policy=policy if policy.pk else None,
+                    kind=LoanKind.HOME,
+                    checked_out_at=at,
+                    due_at=due_at,
+                    channel=channel,
+                    checked_out_by=staff,
+                    reader_category_code=category_code,
+                    age_band=band,
+                )
             )
         except IntegrityError:
             raise ItemOnLoanError() from None
@@ -243,7 +246,7 @@ def checkout_item(
             _settle_holds_on_checkout(item, reader, own_hold, loan, at)
         item.status = ItemStatus.ON_LOAN
         item.due_back = _due_day(due_at, library)
-        item.save(update_fields=["status", "due_back", "updated_at"])
+        update_row(item, ["status", "due_back", "updated_at"])
         gate.audit_overrides(
             object_type=OBJECT_TYPE, object_id=loan.pk, library=library, action="checkout"
         )
@@ -464,10 +467,10 @@ def _renew_locked(
     loan.due_at = new_due
     loan.renewals_count += 1
     loan.last_renewed_at = at
-    loan.save(update_fields=["due_at", "renewals_count", "last_renewed_at"])
+    update_row(loan, ["due_at", "renewals_count", "last_renewed_at"])
     item.status = ItemStatus.ON_LOAN
     item.due_back = _due_day(new_due, library)
-    item.save(update_fields=["status", "due_back", "updated_at"])
+    update_row(item, ["status", "due_back", "updated_at"])
     gate.audit_overrides(
         object_type=OBJECT_TYPE, object_id=loan.pk, library=library, action="renew"
     )
@@ -636,7 +639,7 @@ def _close_loan(
     loan.returned_at_library = library
     loan.returned_by = staff
     loan.return_channel = channel
-    loan.save(update_fields=["returned_at", "returned_at_library", "returned_by", "return_channel"])
+    update_row(loan, ["returned_at", "returned_at_library", "returned_by", "return_channel"])
     if loan.claimed_returned_at is not None:
         result.messages.append("claim_resolved")
     if loan.lost_at is not None:
@@ -767,7 +770,7 @@ def declare_lost(*, loan: Loan | int, staff: User, at: datetime | None = None) -
         current.lost_at = at
         current.save(update_fields=["lost_at"])
         item.status = ItemStatus.LOST
-        item.save(update_fields=["status", "updated_at"])
+        update_row(item, ["status", "updated_at"])
         if reader is not None:
             policy = _policy_for(policy_table(), library=current.library, reader=reader, item=item)
             charge_lost_fee(loan=current, item=item, policy=policy, at=at)
@@ -794,7 +797,7 @@ def claim_returned(*, loan: Loan | int, staff: User, at: datetime | None = None)
         current.claimed_returned_at = at
         current.save(update_fields=["claimed_returned_at"])
         item.status = ItemStatus.CLAIMED_RETURNED
-        item.save(update_fields=["status", "updated_at"])
+        update_row(item, ["status", "updated_at"])
         audit(
             "claimed_returned",
             staff=staff,
@@ -848,7 +851,7 @@ def open_reading_room_loan(
             raise ItemOnLoanError() from None
         item.status = ItemStatus.ON_LOAN
         item.due_back = today
-        item.save(update_fields=["status", "due_back", "updated_at"])
+        update_row(item, ["status", "due_back", "updated_at"])
         audit(
             "reading_room_loan",
             staff=staff,

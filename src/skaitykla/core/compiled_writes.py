@@ -1,0 +1,127 @@
+"""Hot-path inserts and updates compiled once per process.
+
+``Model.objects.create`` and ``instance.save(update_fields=…)`` compile an ``INSERT``/``UPDATE``
+on every call. On the statements every scan writes (the loan, the item's status, the audit row,
+the statistics fact) that compilation cost about as much as the database did.
+``insert_row``/``update_row`` write the same row with SQL built once per model (and field set),
+with each value prepared by its field exactly as ``save`` prepares it (``pre_save`` for
+``auto_now``/``auto_now_add``, then ``get_db_prep_save``: JSON, decimals, time zones), and leave
+the instance as ``save`` leaves it (primary key set, no longer "adding"). Model ``save()``
+overrides and ``pre_save``/``post_save`` signals are not run: use these only for models that
+have neither (checked: ``_check_plain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import AutoField, BigAutoField, Model, SmallAutoField, signals
+from django.db.models.fields import Field
+
+M = TypeVar("M", bound=Model)
+
+_AUTO = (AutoField, BigAutoField, SmallAutoField)
+_INSERTS: dict[tuple[str, type[Model]], tuple[str, tuple[Field[Any, Any], ...]]] = {}
+_UPDATES: dict[
+    tuple[str, type[Model], tuple[str, ...]], tuple[str, tuple[Field[Any, Any], ...]]
+] = {}
+
+
+def _check_plain(model: type[Model], *, inserting: bool = False) -> None:
+    """Refuse models whose ``save()`` does more than save, unless the model declares
+    ``COMPILED_INSERT_OK`` (its override only guards changes to saved rows) and this is an
+    insert."""
+    allowed = inserting and getattr(model, "COMPILED_INSERT_OK", False)
+    if model.save is not Model.save and not allowed:
+        raise TypeError(f"{model.__name__} overrides save(): use the ORM")
+    for signal in (signals.pre_save, signals.post_save):
+        if signal.has_listeners(model):
+            raise TypeError(f"{model.__name__} has save signals: use the ORM")
+
+
+def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    key = (connection.vendor, model)
+    cached = _INSERTS.get(key)
+    if cached is None:
+        _check_plain(model, inserting=True)
+        quote = connection.ops.quote_name
+        meta = model._meta
+        fields = tuple(
+            field
+            for field in meta.concrete_fields
+            if not (field.primary_key and isinstance(field, _AUTO))
+        )
+        columns = ", ".join(quote(str(field.column)) for field in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        returning = (
+            f" RETURNING {quote(str(meta.pk.column))}"
+            if connection.features.can_return_columns_from_insert
+            else ""
+        )
+        table = quote(meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){returning}"  # noqa: S608
+        cached = _INSERTS[key] = (sql, fields)
+    return cached
+
+
+def insert_row(instance: M) -> M:
+    """``instance.save()`` for a new row of a plain model, with SQL compiled once."""
+    sql, fields = _insert_statement(type(instance))
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        pk = (
+            cursor.fetchone()[0]
+            if connection.features.can_return_columns_from_insert
+            else connection.ops.last_insert_id(cursor, instance._meta.db_table, "id")
+        )
+    if instance.pk is None:
+        instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def update_row(instance: M, fields: Sequence[str]) -> M:
+    """``instance.save(update_fields=fields)`` for a plain model, with SQL compiled once per
+    field set (``auto_now`` fields are added as ``save`` adds them)."""
+    model = type(instance)
+    key = (connection.vendor, model, tuple(fields))
+    cached = _UPDATES.get(key)
+    if cached is None:
+        _check_plain(model)
+        quote = connection.ops.quote_name
+        meta = model._meta
+        chosen: list[Field[Any, Any]] = []
+        for name in fields:
+            field = meta.get_field(name)
+            if not isinstance(field, Field) or not field.concrete:
+                raise ValueError(f"{name} is not a column of {model.__name__}")
+            chosen.append(field)
+        chosen += [
+            field
+            for field in meta.concrete_fields
+            if getattr(field, "auto_now", False) and field not in chosen
+        ]
+        assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in chosen)
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - identifiers only
+            f"WHERE {quote(str(meta.pk.column))} = %s"
+        )
+        cached = _UPDATES[key] = (sql, tuple(chosen))
+    sql, chosen_fields = cached
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, False), connection)
+        for field in chosen_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, instance.pk])
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(  # type: ignore[attr-defined]
+                f"no {model.__name__} {instance.pk} to update"
+            )
+    return instance
