@@ -131,10 +131,11 @@ def database(env: environ.Env, *, production: bool) -> dict[str, object]:
         config["CONN_HEALTH_CHECKS"] = True
         options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
         options.setdefault("connect_timeout", 5)
-        # Server-side binding and prepared statements: PostgreSQL parses and plans a statement
-        # the connection has sent twice only once (ADR 0062). Off behind a pooler in
-        # transaction mode (PgBouncer), which cannot keep prepared statements.
-        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Server-side binding and prepared statements (ADR 0062): a statement the connection
+        # repeats is parsed and planned once. Off by default: PostgreSQL then reuses a generic
+        # plan, which made the catalogue search and the import's duplicate look-up several
+        # times slower; never behind a pooler in transaction mode (PgBouncer).
+        if env.bool("DATABASE_PREPARED_STATEMENTS", default=False):
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", 2)
         config["OPTIONS"] = options

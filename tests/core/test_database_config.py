@@ -74,13 +74,13 @@ def test_var_dir_is_the_checkouts_own_inside_the_source_tree(tmp_path, monkeypat
     assert config.var_dir() == (tmp_path / "elsewhere").resolve()
 
 
-def test_postgresql_prepares_repeated_statements_unless_told_not_to(monkeypatch):
+def test_postgresql_prepares_repeated_statements_only_when_asked(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://app@db.example:5432/skaitykla")
     monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
     options = config.database(environ.Env(), production=True)["OPTIONS"]
-    assert options["server_side_binding"] is True
-    assert options["prepare_threshold"] == 2
-    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "false")  # behind PgBouncer
-    options = config.database(environ.Env(), production=True)["OPTIONS"]
     assert "server_side_binding" not in options
     assert "prepare_threshold" not in options
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "true")
+    options = config.database(environ.Env(), production=True)["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 2
