@@ -306,9 +306,7 @@ _SCAN_SQL = f"""
             AND due_at < %(at)s AND lost_at IS NULL AND claimed_returned_at IS NULL),
         (SELECT COALESCE(SUM(outstanding), 0) FROM circulation_fee
           WHERE reader_id = %(reader)s AND outstanding > 0),
-        EXISTS (SELECT 1 FROM patrons_block
-                 WHERE reader_id = %(reader)s AND lifted_at IS NULL AND starts_on <= %(day)s
-                   AND (ends_on IS NULL OR ends_on >= %(day)s) AND {{column}}),
+        {_BLOCKED_SQL.strip()},
         EXISTS (SELECT 1 FROM circulation_stackorder
                  WHERE item_id = %(item)s AND status IN ({_literals(ACTIVE_ORDER_STATUSES)})),
         (SELECT MIN(id) FROM circulation_transit

@@ -217,60 +217,93 @@ def checkout_item(
         if item.max_loan_days:
             period = min(period, item.max_loan_days)
         due_at = due_at_for(policy=policy, calendar=calendar, start=at, period_days=period)
-        category_code, band = reader_snapshot(reader, today)
-        # The partial unique index (one open loan per item) is the last guard; its error ends
-        # this transaction (or the caller's savepoint) with the same refusal. No savepoint of
-        # our own: nothing here continues after it.
-        try:
-            loan = insert_row(
-                Loan(
-                    item=item,
-                    reader=reader,
-                    library=library,
-                    policy=policy if policy.pk else None,
-                    kind=LoanKind.HOME,
-                    checked_out_at=at,
-                    due_at=due_at,
-                    channel=channel,
-                    checked_out_by=staff,
-                    reader_category_code=category_code,
-                    age_band=band,
-                )
-            )
-        except IntegrityError:
-            raise ItemOnLoanError() from None
+        loan = _insert_loan(
+            item=item,
+            reader=reader,
+            library=library,
+            policy=policy,
+            kind=LoanKind.HOME,
+            at=at,
+            today=today,
+            due_at=due_at,
+            channel=channel,
+            staff=staff,
+        )
         if transit is not None:
             transit.cancelled_at = at
             transit.save(update_fields=["cancelled_at"])
         if has_holds:
             _settle_holds_on_checkout(item, reader, own_hold, loan, at)
-        item.status = ItemStatus.ON_LOAN
-        item.due_back = _due_day(due_at, library)
-        update_row(item, ["status", "due_back", "updated_at"])
         gate.audit_overrides(
             object_type=OBJECT_TYPE, object_id=loan.pk, library=library, action="checkout"
         )
-        audit(
-            "checkout",
-            staff=staff,
-            reader=reader,
-            channel=channel,
-            object_type=OBJECT_TYPE,
-            object_id=loan.pk,
-            library=library,
-            reader_id=reader.pk,
-            item_id=item.pk,
-        )
-        fact(
-            "loan",
-            library=library,
-            channel=channel,
-            at=at,
-            category_code=category_code,
-            band=band,
-            category=LoanKind.HOME,
-        )
+        _record_lending(loan, item, due_back=_due_day(due_at, library), action="checkout")
     return loan
+
+
+def _insert_loan(
+    *,
+    item: Item,
+    reader: Reader,
+    library: Library,
+    policy: LoanPolicy | None,
+    kind: str,
+    at: datetime,
+    today: date,
+    due_at: datetime,
+    channel: str,
+    staff: User | None,
+) -> Loan:
+    """The loan row, with the reader's de-identified snapshot. The partial unique index (one
+    open loan per item) is the last guard; its error ends the caller's transaction (or
+    savepoint) with the same refusal: nothing continues after it, so no savepoint of its own."""
+    category_code, band = reader_snapshot(reader, today)
+    try:
+        return insert_row(
+            Loan(
+                item=item,
+                reader=reader,
+                library=library,
+                policy=policy if policy is not None and policy.pk else None,
+                kind=kind,
+                checked_out_at=at,
+                due_at=due_at,
+                channel=channel,
+                checked_out_by=staff,
+                reader_category_code=category_code,
+                age_band=band,
+            )
+        )
+    except IntegrityError:
+        raise ItemOnLoanError() from None
+
+
+def _record_lending(loan: Loan, item: Item, *, due_back: date, action: str) -> None:
+    """After a new loan: the item goes on loan, an audit row and a statistics fact."""
+    item.status = ItemStatus.ON_LOAN
+    item.due_back = due_back
+    update_row(item, ["status", "due_back", "updated_at"])
+    reader = loan.reader
+    audit(
+        action,
+        staff=loan.checked_out_by,
+        reader=reader,
+        channel=loan.channel,
+        object_type=OBJECT_TYPE,
+        object_id=loan.pk,
+        library=loan.library,
+        reader_id=loan.reader_id,
+        item_id=item.pk,
+    )
+    fact(
+        "loan",
+        library=loan.library,
+        channel=loan.channel,
+        at=loan.checked_out_at,
+        category_code=loan.reader_category_code,
+        band=loan.age_band,
+        category=loan.kind,
+    )
 
 
 def _calendar(library: Library) -> LibraryCalendar:
@@ -831,45 +864,18 @@ def open_reading_room_loan(
         if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
             raise ItemOnLoanError()
         today = library_today(library, at)
-        category_code, band = reader_snapshot(reader, today)
         due_at = reading_room_due_at(calendar=_calendar(library), start=at)
-        try:
-            with transaction.atomic():
-                loan = Loan.objects.create(
-                    item=item,
-                    reader=reader,
-                    library=library,
-                    kind=LoanKind.READING_ROOM,
-                    checked_out_at=at,
-                    due_at=due_at,
-                    channel=channel,
-                    checked_out_by=staff,
-                    reader_category_code=category_code,
-                    age_band=band,
-                )
-        except IntegrityError:
-            raise ItemOnLoanError() from None
-        item.status = ItemStatus.ON_LOAN
-        item.due_back = today
-        update_row(item, ["status", "due_back", "updated_at"])
-        audit(
-            "reading_room_loan",
-            staff=staff,
+        loan = _insert_loan(
+            item=item,
             reader=reader,
-            channel=channel,
-            object_type=OBJECT_TYPE,
-            object_id=loan.pk,
             library=library,
-            reader_id=reader.pk,
-            item_id=item.pk,
-        )
-        fact(
-            "loan",
-            library=library,
-            channel=channel,
+            policy=None,
+            kind=LoanKind.READING_ROOM,
             at=at,
-            category_code=category_code,
-            band=band,
-            category=LoanKind.READING_ROOM,
+            today=today,
+            due_at=due_at,
+            channel=channel,
+            staff=staff,
         )
+        _record_lending(loan, item, due_back=today, action="reading_room_loan")
     return loan
