@@ -139,5 +139,8 @@ def database(env: environ.Env, *, production: bool) -> dict[str, object]:
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", 2)
         config["OPTIONS"] = options
+        # Only the hot path's own statements, prepared once per connection
+        # (core.hot_statements); off behind a pooler in transaction mode.
+        config["PREPARE_HOT_STATEMENTS"] = env.bool("DATABASE_PREPARE_HOT_STATEMENTS", default=True)
     config["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
     return config

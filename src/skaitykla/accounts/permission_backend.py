@@ -14,6 +14,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db import connection
 
+from skaitykla.core import hot_statements
+
 _SQL = """
     SELECT ct.app_label, p.codename, 'user'
       FROM {permission} p
@@ -65,7 +67,7 @@ class OneQueryModelBackend(ModelBackend):
                 own: set[str] = set()
                 grouped: set[str] = set()
                 with connection.cursor() as cursor:
-                    cursor.execute(_statement(), {"user": user_obj.pk})
+                    hot_statements.execute(cursor, _statement(), {"user": user_obj.pk})
                     for app_label, codename, source in cursor.fetchall():
                         (own if source == "user" else grouped).add(f"{app_label}.{codename}")
                 user_obj._user_perm_cache = own

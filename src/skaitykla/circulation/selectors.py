@@ -35,6 +35,7 @@ from skaitykla.circulation.policies import (
     fingerprint_of,
     policy_table,
 )
+from skaitykla.core import hot_statements
 from skaitykla.core.calendar import CALENDAR_STAMP_SQL
 from skaitykla.core.models import Library
 from skaitykla.core.timezones import (
@@ -83,7 +84,9 @@ def item_and_borrower(barcode: str, *, library: Library) -> ItemAndBorrower | No
     if not normalised:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_ITEM_AND_BORROWER_SQL, {"barcode": normalised, "library": library.pk})
+        hot_statements.execute(
+            cursor, _ITEM_AND_BORROWER_SQL, {"barcode": normalised, "library": library.pk}
+        )
         row = cursor.fetchone()
     if row is None:
         return None
@@ -197,7 +200,8 @@ def reader_blocked(*, reader_id: int, action: str, day: date) -> bool:
     if action not in BLOCK_ACTIONS:
         raise ValueError(f"cannot check blocks for {action!r}")
     with connection.cursor() as cursor:
-        cursor.execute(
+        hot_statements.execute(
+            cursor,
             "SELECT " + _BLOCKED_SQL.format(column=f"blocks_{action}"),
             {"reader": reader_id, "day": connection.ops.adapt_datefield_value(day)},
         )
@@ -341,7 +345,8 @@ def scan_standing(
     if action not in BLOCK_ACTIONS:
         raise ValueError(f"cannot check blocks for {action!r}")
     with connection.cursor() as cursor:
-        cursor.execute(
+        hot_statements.execute(
+            cursor,
             _SCAN_SQL.format(column=f"blocks_{action}"),
             {
                 "reader": reader.pk,

@@ -50,6 +50,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from skaitykla.core import hot_statements
 from skaitykla.core.choices import ExceptionKind
 from skaitykla.core.errors import CalendarError
 from skaitykla.core.models import (
@@ -352,7 +353,7 @@ class LibraryCalendar:
         _check_room(library, reading_room)
         if stamp is READ_STAMP:
             with connection.cursor() as cursor:
-                cursor.execute(_STAMP_SQL, [library.pk])
+                hot_statements.execute(cursor, _STAMP_SQL, [library.pk])
                 stamp = cursor.fetchone()[0]
         if stamp is None:
             return cls(library, reading_room=reading_room)

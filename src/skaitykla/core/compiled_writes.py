@@ -20,6 +20,8 @@ from django.db import connection
 from django.db.models import AutoField, BigAutoField, Model, SmallAutoField, signals
 from django.db.models.fields import Field
 
+from skaitykla.core import hot_statements
+
 M = TypeVar("M", bound=Model)
 
 _AUTO = (AutoField, BigAutoField, SmallAutoField)
@@ -73,7 +75,7 @@ def insert_row(instance: M) -> M:
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        hot_statements.execute(cursor, sql, values)
         pk = (
             cursor.fetchone()[0]
             if connection.features.can_return_columns_from_insert
@@ -119,7 +121,7 @@ def update_row(instance: M, fields: Sequence[str]) -> M:
         for field in chosen_fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk])
+        hot_statements.execute(cursor, sql, [*values, instance.pk])
         if cursor.rowcount != 1:
             raise model.DoesNotExist(  # type: ignore[attr-defined]
                 f"no {model.__name__} {instance.pk} to update"

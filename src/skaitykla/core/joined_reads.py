@@ -19,6 +19,8 @@ from django.db import connection
 from django.db.models import ForeignKey, Model
 from django.db.models.fields import Field
 
+from skaitykla.core import hot_statements
+
 M = TypeVar("M", bound=Model)
 
 Converter = Callable[[Any, Any, Any], Any]
@@ -159,7 +161,7 @@ class JoinedRead(Generic[M]):
         if statement is None:
             statement = self._statements[key] = self.sql(where)
         with connection.cursor() as cursor:
-            cursor.execute(statement, list(params))
+            hot_statements.execute(cursor, statement, list(params))
             row = cursor.fetchone()
         if row is None:
             return None

@@ -20,6 +20,7 @@ from skaitykla.catalogue.models import Item, normalise_barcode
 from skaitykla.circulation.choices import HoldStatus
 from skaitykla.circulation.models import Fee, Hold, Loan, LoanPolicy
 from skaitykla.circulation.policies import policy_table
+from skaitykla.core import hot_statements
 from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
 from skaitykla.patrons import selectors as patron_selectors
@@ -142,7 +143,7 @@ def item_information(*, barcode: str) -> ItemInformation | None:
         "in_transit": HoldStatus.IN_TRANSIT.value,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_ITEM_INFORMATION_SQL, params)
+        hot_statements.execute(cursor, _ITEM_INFORMATION_SQL, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -203,7 +204,7 @@ def kiosk_checkout_target(
         "barcode": normalised,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_CHECKOUT_TARGET_SQL, params)
+        hot_statements.execute(cursor, _CHECKOUT_TARGET_SQL, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -332,7 +333,7 @@ def _read_summary(snapshot: PatronSnapshot, *, now: datetime, today: date) -> No
         "day": connection.ops.adapt_datefield_value(today),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_PATRON_SUMMARY_SQL, params)
+        hot_statements.execute(cursor, _PATRON_SUMMARY_SQL, params)
         charged, overdue, balance, blocks = cursor.fetchone()
     snapshot.charged_count = int(charged)
     snapshot.overdue_count = int(overdue)

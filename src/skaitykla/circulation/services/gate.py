@@ -36,6 +36,7 @@ from skaitykla.circulation.errors import (
 )
 from skaitykla.circulation.models import Hold
 from skaitykla.circulation.selectors import reader_blocked
+from skaitykla.core import hot_statements
 from skaitykla.core.choices import ActorKind, Channel
 from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
@@ -133,7 +134,8 @@ def lock_record(record_id: int) -> bool:
     statuses = [str(status) for status in QUEUED_HOLD_STATUSES]
     marks = ", ".join(["%s"] * len(statuses))
     with connection.cursor() as cursor:
-        cursor.execute(
+        hot_statements.execute(
+            cursor,
             f"SELECT EXISTS (SELECT 1 FROM {Hold._meta.db_table} h"  # noqa: S608 - identifiers
             f" WHERE h.record_id = r.id AND h.status IN ({marks}))"
             f" FROM {Record._meta.db_table} r WHERE r.id = %s{lock}",
