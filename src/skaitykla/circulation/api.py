@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from skaitykla.accounts.models import User
 from skaitykla.catalogue.models import Item, Record
 from skaitykla.circulation import order_selectors, reader_queries
+from skaitykla.circulation.api_representations import checkin_representation, loan_representation
 from skaitykla.circulation.choices import CircChannel
 from skaitykla.circulation.errors import ItemNotFoundError
 from skaitykla.circulation.models import Hold, Loan, StackOrder
@@ -315,7 +316,7 @@ class CheckoutView(APIView):
             channel=CircChannel.API,
             override=values["override"],
         )
-        return Response(LoanSerializer(loan).data, status=status.HTTP_201_CREATED)
+        return Response(loan_representation(loan), status=status.HTTP_201_CREATED)
 
 
 class CheckinView(APIView):
@@ -338,7 +339,7 @@ class CheckinView(APIView):
             channel=CircChannel.API,
             backdate_to=values["backdate_to"],
         )
-        return Response(CheckinResultSerializer(result).data)
+        return Response(checkin_representation(result))
 
 
 class RenewView(APIView):
@@ -368,7 +369,7 @@ class RenewView(APIView):
             channel=CircChannel.API,
             override=values["override"],
         )
-        return Response(LoanSerializer(renewed).data)
+        return Response(loan_representation(renewed))
 
 
 class HoldsView(APIView):
