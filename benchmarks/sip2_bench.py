@@ -4,8 +4,10 @@ information with the full circulation rules, against a raw-socket echo baseline.
 Run as ``.venv/bin/python benchmarks/sip2_bench.py`` (``--seconds N``, default 20; ``--quick``
 is 5 seconds; ``--connections N``, default 32). It builds a throwaway test database (a test
 database next to ``DATABASE_URL``'s PostgreSQL one, named by ``TEST_DATABASE_NAME``; or
-in-memory SQLite, which serialises writes and is not what the target is about), seeds a
-library, kiosk accounts, readers and items, starts the real server on a free loopback port and
+in-memory SQLite, which serialises writes and is not what the target is about), fills it on
+PostgreSQL with the reference data of ``seed_scale`` (200,000 readers, 1,000,000 records,
+2,000,000 items; ``--reference 0`` or ``--quick`` skips it), adds the benchmark's own library,
+kiosk accounts, readers and items, starts the real server on a free loopback port and
 drives it from client *processes* (so the clients do not share the server's interpreter). Two
 servers are driven: one ``Sip2Server`` in this process (one interpreter; ``--threads`` sets its
 database threads), then the real ``skaitykla sip2_server`` command as deployed, with its default
@@ -318,6 +320,36 @@ class ServerProcesses:
 # --- Data ------------------------------------------------------------------------------------
 
 
+def seed_reference() -> str:
+    """The reference data (``seed_scale``) the benchmark's own rows are added to, settled as a
+    long-running database is (``VACUUM ANALYZE``, ``CHECKPOINT``)."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    began = time.perf_counter()
+    call_command(
+        "seed_scale",
+        "--libraries",
+        "5",
+        "--readers",
+        "200000",
+        "--records",
+        "1000000",
+        "--items",
+        "2000000",
+        stdout=io.StringIO(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
+    return (
+        "reference data: 200,000 readers, 1,000,000 records, 2,000,000 items "
+        f"(seed_scale, {time.perf_counter() - began:.0f} s)"
+    )
+
+
 def seed(connections: int) -> list[tuple[int, list[str]]]:
     from datetime import date
     from datetime import time as clock
@@ -449,6 +481,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=0, help="seconds per run (default 20)")
     parser.add_argument("--quick", action="store_true", help="5-second runs")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--reference",
+        type=int,
+        default=1,
+        help="1 (default): first fill the database with the reference data of seed_scale "
+        "(200,000 readers, 1,000,000 records, 2,000,000 items; PostgreSQL, not with --quick); 0: "
+        "only the benchmark's own library, kiosks, readers and items",
+    )
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument(
         "--threads", type=int, default=0, help="server database threads (default: the server's)"
@@ -487,6 +527,9 @@ def main() -> int:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
+        reference = ""
+        if options.reference and not options.quick and connection.vendor == "postgresql":
+            reference = seed_reference()
         plan = seed(options.connections)
         if options.per_message:
             per_message(plan, options.per_message)
@@ -494,6 +537,7 @@ def main() -> int:
         print(
             f"SIP2 benchmark on {connection.vendor}, Python {platform.python_version()}, "
             f"{os.cpu_count()} CPUs, {options.connections} connections, {seconds:.0f} s per run"
+            + (f"; {reference}" if reference else "; no reference data")
         )
         if connection.vendor != "postgresql":
             print("(SQLite: writes are serialised; the target is stated for PostgreSQL)")

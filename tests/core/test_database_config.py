@@ -84,3 +84,13 @@ def test_postgresql_prepares_repeated_statements_only_when_asked(monkeypatch):
     options = config.database(environ.Env(), production=True)["OPTIONS"]
     assert options["server_side_binding"] is True
     assert options["prepare_threshold"] == 2
+
+
+def test_postgresql_prepares_the_hot_path_unless_switched_off(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@db.example:5432/skaitykla")
+    monkeypatch.delenv("DATABASE_PREPARE_HOT_STATEMENTS", raising=False)
+    assert config.database(environ.Env(), production=True)["PREPARE_HOT_STATEMENTS"] is True
+    monkeypatch.setenv("DATABASE_PREPARE_HOT_STATEMENTS", "false")
+    assert config.database(environ.Env(), production=True)["PREPARE_HOT_STATEMENTS"] is False
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///var/skaitykla.sqlite3")
+    assert "PREPARE_HOT_STATEMENTS" not in config.database(environ.Env(), production=True)
