@@ -303,11 +303,8 @@ def _literals(values: Iterable[str]) -> str:
 
 _SCAN_SQL = f"""
     SELECT
-        (SELECT COUNT(*) FROM circulation_loan
-          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s),
-        (SELECT COUNT(*) FROM circulation_loan
-          WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s
-            AND due_at < %(at)s AND lost_at IS NULL AND claimed_returned_at IS NULL),
+        open_loans.home,
+        open_loans.overdue,
         (SELECT COALESCE(SUM(outstanding), 0) FROM circulation_fee
           WHERE reader_id = %(reader)s AND outstanding > 0),
         {_BLOCKED_SQL.strip()},
@@ -321,6 +318,15 @@ _SCAN_SQL = f"""
         (SELECT reader_id FROM circulation_loan WHERE item_id = %(item)s AND returned_at IS NULL),
         {POLICY_FINGERPRINT_SQL},
         {CALENDAR_STAMP_SQL.replace("%s", "%(library)s")}
+    FROM (
+        -- One pass over the reader's open home loans counts them and the overdue ones.
+        SELECT COUNT(*) AS home,
+            COUNT(*) FILTER (
+                WHERE due_at < %(at)s AND lost_at IS NULL AND claimed_returned_at IS NULL
+            ) AS overdue
+        FROM circulation_loan
+        WHERE reader_id = %(reader)s AND returned_at IS NULL AND kind = %(home)s
+    ) open_loans
 """  # noqa: S608 - constants only; values are parameters
 
 

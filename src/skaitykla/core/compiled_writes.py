@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import AutoField, BigAutoField, Model, SmallAutoField, signals
 from django.db.models.fields import Field
 
@@ -43,12 +43,12 @@ def _check_plain(model: type[Model], *, inserting: bool = False) -> None:
             raise TypeError(f"{model.__name__} has save signals: use the ORM")
 
 
-def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    key = (connection.vendor, model)
+def _insert_statement(db: Any, model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    key = (db.vendor, model)
     cached = _INSERTS.get(key)
     if cached is None:
         _check_plain(model, inserting=True)
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         meta = model._meta
         fields = tuple(
             field
@@ -59,7 +59,7 @@ def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], .
         marks = ", ".join(["%s"] * len(fields))
         returning = (
             f" RETURNING {quote(str(meta.pk.column))}"
-            if connection.features.can_return_columns_from_insert
+            if db.features.can_return_columns_from_insert
             else ""
         )
         table = quote(meta.db_table)
@@ -70,21 +70,20 @@ def _insert_statement(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], .
 
 def insert_row(instance: M) -> M:
     """``instance.save()`` for a new row of a plain model, with SQL compiled once."""
-    sql, fields = _insert_statement(type(instance))
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the thread-local proxy
+    sql, fields = _insert_statement(db, type(instance))
+    values = [field.get_db_prep_save(field.pre_save(instance, True), db) for field in fields]
+    with db.cursor() as cursor:
         hot_statements.execute(cursor, sql, values)
         pk = (
             cursor.fetchone()[0]
-            if connection.features.can_return_columns_from_insert
-            else connection.ops.last_insert_id(cursor, instance._meta.db_table, "id")
+            if db.features.can_return_columns_from_insert
+            else db.ops.last_insert_id(cursor, instance._meta.db_table, "id")
         )
     if instance.pk is None:
         instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return instance
 
 
@@ -92,11 +91,12 @@ def update_row(instance: M, fields: Sequence[str]) -> M:
     """``instance.save(update_fields=fields)`` for a plain model, with SQL compiled once per
     field set (``auto_now`` fields are added as ``save`` adds them)."""
     model = type(instance)
-    key = (connection.vendor, model, tuple(fields))
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the thread-local proxy
+    key = (db.vendor, model, tuple(fields))
     cached = _UPDATES.get(key)
     if cached is None:
         _check_plain(model)
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         meta = model._meta
         chosen: list[Field[Any, Any]] = []
         for name in fields:
@@ -117,10 +117,9 @@ def update_row(instance: M, fields: Sequence[str]) -> M:
         cached = _UPDATES[key] = (sql, tuple(chosen))
     sql, chosen_fields = cached
     values = [
-        field.get_db_prep_save(field.pre_save(instance, False), connection)
-        for field in chosen_fields
+        field.get_db_prep_save(field.pre_save(instance, False), db) for field in chosen_fields
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         hot_statements.execute(cursor, sql, [*values, instance.pk])
         if cursor.rowcount != 1:
             raise model.DoesNotExist(  # type: ignore[attr-defined]

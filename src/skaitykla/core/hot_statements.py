@@ -26,8 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 
 
@@ -73,10 +71,10 @@ def _compile(sql: str) -> _Statement:
     return _Statement(statement_name, body, f"EXECUTE {statement_name}{arguments}")
 
 
-def _enabled() -> bool:
-    if connection.vendor != "postgresql":
+def _enabled(db: Any) -> bool:
+    if db.vendor != "postgresql":
         return False
-    settings = connection.settings_dict
+    settings = db.settings_dict
     if (settings.get("OPTIONS") or {}).get("server_side_binding"):
         return False
     return bool(settings.get("PREPARE_HOT_STATEMENTS", True))
@@ -84,14 +82,15 @@ def _enabled() -> bool:
 
 def execute(cursor: Any, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> None:
     """``cursor.execute(sql, params)``, through a statement prepared once per connection where
-    that is on. ``cursor`` is a cursor of ``django.db.connection``."""
-    if not _enabled():
+    that is on. ``cursor`` is a Django cursor (its ``db`` is the connection it belongs to)."""
+    db = cursor.db
+    if not _enabled(db):
         cursor.execute(sql, params)
         return
     statement = _STATEMENTS.get(sql)
     if statement is None:
         statement = _STATEMENTS.setdefault(sql, _compile(sql))
-    driver = connection.connection
+    driver = db.connection
     prepared = _PREPARED.get(driver)
     if prepared is None:
         with _PREPARED_LOCK:

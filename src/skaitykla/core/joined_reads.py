@@ -135,17 +135,17 @@ class JoinedRead(Generic[M]):
             f"WHERE {where} LIMIT 1{lock}"
         )
 
-    def _converters_now(self) -> tuple[tuple[Any, tuple[Converter, ...]], ...]:
+    def _converters_now(self, db: Any) -> tuple[tuple[Any, tuple[Converter, ...]], ...]:
         """(column expression, converters) per selected column, as the ORM's compiler has them."""
-        vendor = connection.vendor
+        vendor = db.vendor
         cached = self._converters.get(vendor)
         if cached is None:
             result = []
             for part in self._parts:
                 for field in part.fields:
                     column = field.get_col(part.alias)
-                    converters = tuple(connection.ops.get_db_converters(column)) + tuple(
-                        column.get_db_converters(connection)
+                    converters = tuple(db.ops.get_db_converters(column)) + tuple(
+                        column.get_db_converters(db)
                     )
                     result.append((column, converters))
             cached = tuple(result)
@@ -156,20 +156,21 @@ class JoinedRead(Generic[M]):
 
     def first(self, where: str, params: Sequence[Any]) -> M | None:
         """The first row matching ``where`` (SQL over the aliases, ``%s`` placeholders)."""
-        key = (connection.vendor, where)
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = self._statements[key] = self.sql(where)
         with connection.cursor() as cursor:
+            db = cursor.db  # the connection itself, not the thread-local proxy
+            key = (db.vendor, where)
+            statement = self._statements.get(key)
+            if statement is None:
+                statement = self._statements[key] = self.sql(where)
             hot_statements.execute(cursor, statement, list(params))
             row = cursor.fetchone()
         if row is None:
             return None
-        return self._build(row)
+        return self._build(row, db)
 
-    def _build(self, row: Sequence[Any]) -> M:
-        converters = self._converters_now()
-        alias = connection.alias
+    def _build(self, row: Sequence[Any], db: Any) -> M:
+        converters = self._converters_now(db)
+        alias = db.alias
         instances: list[Model | None] = []
         position = 0
         for part in self._parts:
@@ -178,7 +179,7 @@ class JoinedRead(Generic[M]):
                 value = row[position]
                 column, column_converters = converters[position]
                 for convert in column_converters:
-                    value = convert(value, column, connection)
+                    value = convert(value, column, db)
                 values.append(value)
                 position += 1
             parent = instances[part.parent] if part.parent is not None else None
