@@ -359,13 +359,20 @@ def _check_limits(
     *,
     home_loans: int,
 ) -> None:
-    """``home_loans``: the reader's open home loans, read under the reader's lock."""
-    loans = Loan.objects.filter(reader=reader, returned_at__isnull=True, kind=LoanKind.HOME)
+    """``home_loans``: the reader's open home loans, read under the reader's lock. The other
+    limits query only when the policy sets them (most do not)."""
     limit = policy.max_loans_total if policy.max_loans_total is not None else None
     if limit is None:
         limit = reader.category.loan_limit
     if home_loans >= limit:
         gate.refuse(LoanLimitError(limit=limit))
+    if (
+        policy.max_loans_per_loan_type is None
+        and policy.max_loans_per_library is None
+        and not policy.one_copy_per_title
+    ):
+        return
+    loans = Loan.objects.filter(reader=reader, returned_at__isnull=True, kind=LoanKind.HOME)
     if policy.max_loans_per_loan_type is not None and (
         loans.filter(item__loan_type=item.loan_type).count() >= policy.max_loans_per_loan_type
     ):
