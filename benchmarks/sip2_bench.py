@@ -582,11 +582,12 @@ def main() -> int:
                 echo.port, echo_plan, min(seconds, 5.0), options.processes
             )
         report("echo baseline (no work)", echo_latencies, min(seconds, 5.0), echo_connected)
-        verdict = "meets" if rate >= TARGET_RATE and p95 <= TARGET_P95_MS else "misses"
+        carried = "carries" if rate >= TARGET_RATE else "does not carry"
         print(
-            f"Closed loop (every kiosk sends its next message at once): {verdict} the target "
-            f"≥ {TARGET_RATE:.0f} msgs/s and p95 ≤ {TARGET_P95_MS:.0f} ms "
-            f"({rate:.0f} msgs/s, p95 {p95:.1f} ms)"
+            f"Closed loop (every kiosk sends its next message at once): the server {carried} "
+            f"{TARGET_RATE:.0f} msgs/s ({rate:.0f} msgs/s at most; p95 {p95:.1f} ms, which in "
+            f"closed loop is about {options.connections} ÷ rate by Little's law, so the p95 "
+            "target is judged on the paced runs below)"
         )
         for label, achieved, paced_p95 in paced:
             ok = achieved >= 0.98 * TARGET_RATE and paced_p95 <= TARGET_P95_MS
