@@ -145,7 +145,7 @@ def test_the_facets_of_a_search_are_those_counted_from_records_and_items(varied)
     assert len(ranked) == 40
     # Same values, labels and order as counting in Python (the SQLite path; on PostgreSQL the
     # facets come with the candidates).
-    assert result.facets == selectors._facets_counted_here(ranked)
+    assert result.facets == selectors.facets_for(ranked)
     expected = _counted(varied["records"])
     decades = sorted(expected["decade"].items(), key=lambda pair: int(pair[0]), reverse=True)
     assert {kind: {v: n for v, _l, n in values} for kind, values in result.facets.items()} == {

@@ -230,93 +230,16 @@ def search_records(
     return result
 
 
-_FACETS_SQL = """
-    WITH c AS MATERIALIZED (
-        SELECT language, material_type, year FROM catalogue_record WHERE id = ANY(%(ids)s::bigint[])
-    ), i AS MATERIALIZED (
-        SELECT record_id, library_id, reading_room_id, status FROM catalogue_item
-        WHERE record_id = ANY(%(ids)s::bigint[])
-    )
-    SELECT 'language', language, '', language, count(*) FROM c
-    WHERE language <> '' GROUP BY language
-    UNION ALL
-    SELECT 'material_type', material_type, '', material_type, count(*) FROM c
-    GROUP BY material_type
-    UNION ALL
-    SELECT 'decade', (year / 10 * 10)::text, '', '', count(*) FROM c
-    WHERE year IS NOT NULL GROUP BY year / 10
-    UNION ALL
-    SELECT 'library', l.code, l.name, l.id::text, count(DISTINCT i.record_id) FROM i
-    JOIN core_library l ON l.id = i.library_id GROUP BY l.id
-    UNION ALL
-    SELECT 'reading_room', l.code || ':' || rr.code, rr.name, rr.id::text,
-        count(DISTINCT i.record_id)
-    FROM i JOIN core_readingroom rr ON rr.id = i.reading_room_id
-    JOIN core_library l ON l.id = rr.library_id GROUP BY rr.id, l.code
-    UNION ALL
-    SELECT 'available', '1', '', '', count(DISTINCT record_id) FROM i
-    WHERE status = ANY(%(available)s)
-"""
-
 Facets = dict[str, list[tuple[str, str, int]]]
-
-
-def facets_for(record_ids: list[int]) -> Facets:
-    """(value, label, count) per facet, over the candidate records. PostgreSQL counts them in one
-    query; elsewhere two queries are counted here."""
-    if connection.vendor == "postgresql":
-        return _facets_postgres(record_ids)
-    return _facets_counted_here(record_ids)
 
 
 def _top(counter: dict[Any, int]) -> list[tuple[Any, int]]:
     return sorted(counter.items(), key=lambda pair: (-pair[1], str(pair[0])))[:12]
 
 
-def _facets_postgres(record_ids: list[int]) -> Facets:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _FACETS_SQL,
-            {
-                # An array literal: psycopg's client-side quoting of 300 ints costs more.
-                "ids": "{" + ",".join(str(int(pk)) for pk in record_ids) + "}",
-                "available": [str(status) for status in AVAILABLE_STATUSES],
-            },
-        )
-        rows = cursor.fetchall()
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    values: dict[tuple[str, str], tuple[str, str]] = {}
-    for kind, value, label, key, n in rows:
-        counts[kind][key] = n
-        values[kind, key] = (value, label)
-    labels = _MATERIAL_LABELS
-    decades = sorted(((int(value), n) for kind, value, _l, _k, n in rows if kind == "decade"))
-    available = counts["available"].get("", 0)
-    return {
-        "language": [
-            (code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(counts["language"])
-        ],
-        "material_type": [
-            (code, str(labels.get(code, code)), n) for code, n in _top(counts["material_type"])
-        ],
-        "decade": [(str(d), f"{d}–{d + 9}", n) for d, n in reversed(decades[-12:])],
-        "library": [
-            (*values["library", key], n)
-            for key, n in _top({int(k): v for k, v in counts["library"].items()})
-            for key in [str(key)]
-        ],
-        "reading_room": [
-            (*values["reading_room", key], n)
-            for key, n in _top({int(k): v for k, v in counts["reading_room"].items()})
-            for key in [str(key)]
-        ],
-        "available": [("1", "", available)] if available else [],
-    }
-
-
-def _facets_of(facts: list[RecordFacts], item_facets: list[ItemFacet]) -> Facets:
-    """The facets from what the PostgreSQL candidate statement brought: each candidate's
-    language, material type and year (counted here) and the item facets (counted there)."""
+def _record_facets(facts: Iterable[RecordFacts]) -> Facets:
+    """The language, material type and decade facets over the candidates' (language, material
+    type, year)."""
     languages: Counter[str] = Counter()
     materials: Counter[str] = Counter()
     decades: Counter[int] = Counter()
@@ -326,13 +249,6 @@ def _facets_of(facts: list[RecordFacts], item_facets: list[ItemFacet]) -> Facets
         materials[material] += 1
         if year is not None:
             decades[(year // 10) * 10] += 1
-    places: dict[str, dict[int, tuple[str, str, int]]] = {"library": {}, "reading_room": {}}
-    available = 0
-    for kind, key, code, label, n in item_facets:
-        if kind == "available":
-            available = n
-        else:
-            places[kind][key] = (code, label, n)
     labels = _MATERIAL_LABELS
     return {
         "language": [(code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(languages)],
@@ -340,6 +256,21 @@ def _facets_of(facts: list[RecordFacts], item_facets: list[ItemFacet]) -> Facets
         "decade": [
             (str(d), f"{d}–{d + 9}", n) for d, n in sorted(decades.items(), reverse=True)[:12]
         ],
+    }
+
+
+def _facets_of(facts: list[RecordFacts], item_facets: list[ItemFacet]) -> Facets:
+    """The facets from what the PostgreSQL candidate statement brought: each candidate's
+    language, material type and year (counted here) and the item facets (counted there)."""
+    places: dict[str, dict[int, tuple[str, str, int]]] = {"library": {}, "reading_room": {}}
+    available = 0
+    for kind, key, code, label, n in item_facets:
+        if kind == "available":
+            available = n
+        else:
+            places[kind][key] = (code, label, n)
+    return {
+        **_record_facets(facts),
         "library": [
             places["library"][key]
             for key, _n in _top({key: n for key, (_c, _l, n) in places["library"].items()})
@@ -352,22 +283,15 @@ def _facets_of(facts: list[RecordFacts], item_facets: list[ItemFacet]) -> Facets
     }
 
 
-def _facets_counted_here(record_ids: list[int]) -> Facets:
+def facets_for(record_ids: list[int]) -> Facets:
+    """(value, label, count) per facet, over the candidate records, counted here from two queries
+    (SQLite; on PostgreSQL the search statement brings them, ``_facets_of``)."""
     record_rows = Record.objects.filter(pk__in=record_ids).values_list(
         "language", "material_type", "year"
     )
     item_rows = Item.objects.filter(record_id__in=record_ids).values_list(
         "record_id", "library_id", "reading_room_id", "status"
     )
-    languages: Counter[str] = Counter()
-    materials: Counter[str] = Counter()
-    decades: Counter[int] = Counter()
-    for language, material, year in record_rows:
-        if language:
-            languages[language] += 1
-        materials[material] += 1
-        if year is not None:
-            decades[(year // 10) * 10] += 1
     by_library: dict[int, set[int]] = defaultdict(set)
     by_room: dict[int, set[int]] = defaultdict(set)
     available: set[int] = set()
@@ -382,13 +306,8 @@ def _facets_counted_here(record_ids: list[int]) -> Facets:
         room.pk: room
         for room in ReadingRoom.objects.select_related("library").filter(pk__in=list(by_room))
     }
-    labels = _MATERIAL_LABELS
     return {
-        "language": [(code, str(LANGUAGE_NAMES.get(code, code)), n) for code, n in _top(languages)],
-        "material_type": [(code, str(labels.get(code, code)), n) for code, n in _top(materials)],
-        "decade": [
-            (str(d), f"{d}–{d + 9}", n) for d, n in sorted(decades.items(), reverse=True)[:12]
-        ],
+        **_record_facets(record_rows),
         "library": [
             (libraries[pk].code, libraries[pk].name, n)
             for pk, n in _top({pk: len(ids) for pk, ids in by_library.items()})

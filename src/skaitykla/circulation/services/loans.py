@@ -884,5 +884,5 @@ def open_reading_room_loan(
             channel=channel,
             staff=staff,
         )
-        _record_lending(loan, item, due_back=today, action="reading_room_loan")
+        _record_lending(loan, item, due_back=_due_day(due_at, library), action="reading_room_loan")
     return loan

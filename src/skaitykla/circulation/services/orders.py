@@ -60,7 +60,7 @@ from skaitykla.core.calendar import LibraryCalendar
 from skaitykla.core.errors import CalendarError
 from skaitykla.core.models import ReadingRoom
 from skaitykla.core.services import record_audit, record_service_event
-from skaitykla.core.timezones import library_today, library_zone
+from skaitykla.core.timezones import library_today
 from skaitykla.patrons.models import Reader, RoomPermission
 from skaitykla.patrons.selectors import age_band
 
@@ -412,9 +412,8 @@ def start_use(
         loan = open_reading_room_loan(
             item=item, reader=reader, library=room.library, staff=staff, at=at
         )
+        # The loan set the item's status and due-back day (the day of the loan's due time).
         _move(order, StackOrderStatus.IN_USE, at=at, staff=staff, item=item)
-        item.due_back = loan.due_at.astimezone(library_zone(room.library)).date()
-        item.save(update_fields=["due_back"])
         order.loan = loan
         order.keep_until = None
         order.save(
