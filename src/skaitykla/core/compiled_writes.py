@@ -9,6 +9,10 @@ with each value prepared by its field exactly as ``save`` prepares it (``pre_sav
 the instance as ``save`` leaves it (primary key set, no longer "adding"). Model ``save()``
 overrides and ``pre_save``/``post_save`` signals are not run: use these only for models that
 have neither (checked: ``_check_plain``).
+
+Inside ``write_batches.atomic_with_batched_writes()`` on PostgreSQL, ``update_row`` and
+``append_row`` (an insert whose key the caller does not need at once) are queued and sent with
+their neighbours as one statement; ``insert_row`` always writes at once.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import AutoField, BigAutoField, Model, SmallAutoField, signals
 from django.db.models.fields import Field
 
-from skaitykla.core import hot_statements
+from skaitykla.core import hot_statements, write_batches
 
 M = TypeVar("M", bound=Model)
 
@@ -68,11 +72,44 @@ def _insert_statement(db: Any, model: type[Model]) -> tuple[str, tuple[Field[Any
     return cached
 
 
+def _insert_values(db: Any, instance: Model) -> tuple[str, list[Any]]:
+    sql, fields = _insert_statement(db, type(instance))
+    return sql, [field.get_db_prep_save(field.pre_save(instance, True), db) for field in fields]
+
+
+def _saved(instance: M, db: Any, pk: object) -> M:
+    if instance.pk is None:
+        instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = db.alias
+    return instance
+
+
+def append_row(instance: M) -> M:
+    """``insert_row`` for a row whose key the caller does not read at once (an audit row, a
+    statistics fact): in a batch of writes it is queued, and its key is set when the batch is
+    sent."""
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, values = _insert_values(db, instance)
+
+    def done(pk: object) -> None:
+        _saved(instance, db, pk)
+
+    if db.features.can_return_columns_from_insert and write_batches.queue_write(
+        db, sql, values, answer="value", done=done
+    ):
+        return instance
+    return _insert_now(db, instance, sql, values)
+
+
 def insert_row(instance: M) -> M:
     """``instance.save()`` for a new row of a plain model, with SQL compiled once."""
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the thread-local proxy
-    sql, fields = _insert_statement(db, type(instance))
-    values = [field.get_db_prep_save(field.pre_save(instance, True), db) for field in fields]
+    sql, values = _insert_values(db, instance)
+    return _insert_now(db, instance, sql, values)
+
+
+def _insert_now(db: Any, instance: M, sql: str, values: list[Any]) -> M:
     with db.cursor() as cursor:
         hot_statements.execute(cursor, sql, values)
         pk = (
@@ -80,11 +117,7 @@ def insert_row(instance: M) -> M:
             if db.features.can_return_columns_from_insert
             else db.ops.last_insert_id(cursor, instance._meta.db_table, "id")
         )
-    if instance.pk is None:
-        instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = db.alias
-    return instance
+    return _saved(instance, db, pk)
 
 
 def update_row(instance: M, fields: Sequence[str]) -> M:
@@ -119,10 +152,17 @@ def update_row(instance: M, fields: Sequence[str]) -> M:
     values = [
         field.get_db_prep_save(field.pre_save(instance, False), db) for field in chosen_fields
     ]
-    with db.cursor() as cursor:
-        hot_statements.execute(cursor, sql, [*values, instance.pk])
-        if cursor.rowcount != 1:
+    params = [*values, instance.pk]
+
+    def check(count: int) -> None:
+        if count != 1:
             raise model.DoesNotExist(  # type: ignore[attr-defined]
                 f"no {model.__name__} {instance.pk} to update"
             )
+
+    row = (model._meta.db_table, instance.pk)
+    if not write_batches.queue_write(db, sql, params, answer="count", done=check, row=row):
+        with db.cursor() as cursor:
+            hot_statements.execute(cursor, sql, params)
+            check(cursor.rowcount)
     return instance

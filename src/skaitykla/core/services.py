@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from skaitykla.core.choices import ActorKind
-from skaitykla.core.compiled_writes import insert_row
+from skaitykla.core.compiled_writes import append_row
 from skaitykla.core.models import AuditEntry, Library, ServiceFact
 from skaitykla.core.timezones import library_zone
 
@@ -40,14 +40,15 @@ def record_audit(
     library: Library | None = None,
     detail: dict[str, object] | None = None,
 ) -> AuditEntry:
-    """Append one audit row. ``detail`` may hold codes and ids, never personal values."""
+    """Append one audit row. ``detail`` may hold codes and ids, never personal values. In a
+    batch of writes (``write_batches``) the row is queued and gets its key when it is sent."""
     if actor_kind not in ActorKind.values:
         raise ValueError(f"unknown actor kind {actor_kind!r}")
     detail = dict(detail or {})
     leaked = _FORBIDDEN_DETAIL_KEYS.intersection(key.lower() for key in detail)
     if leaked:
         raise ValueError(f"audit detail must not carry personal data: {sorted(leaked)}")
-    return insert_row(
+    return append_row(
         AuditEntry(
             actor_kind=actor_kind,
             actor_id=str(actor_id or ""),
@@ -73,14 +74,15 @@ def record_service_event(
     value: Decimal | float | int | None = None,
     at: datetime | None = None,
 ) -> ServiceFact:
-    """Record one de-identified statistics fact; ``day`` is the library's local date."""
+    """Record one de-identified statistics fact; ``day`` is the library's local date. In a
+    batch of writes (``write_batches``) the row is queued and gets its key when it is sent."""
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError("'at' must be timezone-aware")
     day = at.astimezone(library_zone(library)).date()
-    return insert_row(
+    return append_row(
         ServiceFact(
             at=at,
             day=day,

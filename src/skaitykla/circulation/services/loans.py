@@ -104,6 +104,7 @@ from skaitykla.core.compiled_writes import insert_row, update_row
 from skaitykla.core.errors import CalendarError
 from skaitykla.core.joined_reads import JoinedRead
 from skaitykla.core.models import Library
+from skaitykla.core.write_batches import atomic_with_batched_writes
 from skaitykla.patrons.models import Card, Reader
 
 OBJECT_TYPE = "circulation.loan"
@@ -157,7 +158,7 @@ def checkout_item(
         card = None
     if reader is None and not card_barcode:
         raise ReaderNotFoundError()
-    with transaction.atomic():
+    with atomic_with_batched_writes():
         if card_barcode:
             locked, card = lock_reader_by_card(card_barcode)
             if reader is not None and reader.pk != locked.pk:
@@ -445,7 +446,7 @@ def renew_loan(
     if reader_id is None:
         raise LoanClosedError()
     table = policy_table()
-    with transaction.atomic():
+    with atomic_with_batched_writes():
         locked_reader = lock_reader(reader_id)
         item = lock_item(item_id)
         current = _LOAN.first("t0.id = %s", [loan_id])
@@ -619,7 +620,7 @@ def _checkin(
 ) -> CheckinResult:
     """``reader_id``: the borrower as read before the locks; if the loan changed meanwhile,
     ``_LoanChangedError`` carries the new one and the caller tries again."""
-    with transaction.atomic():
+    with atomic_with_batched_writes():
         reader = lock_reader(reader_id) if reader_id else None
         item = lock_item(item_id)
         loan = _LOAN.first("t0.item_id = %s AND t0.returned_at IS NULL", [item.pk])
