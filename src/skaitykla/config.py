@@ -127,6 +127,9 @@ def database(env: environ.Env, *, production: bool) -> dict[str, object]:
         # Keep the file open between requests instead of reopening it and rerunning the pragmas.
         config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     else:
+        # Django's PostgreSQL backend whose connection check asks the socket before it sends
+        # SELECT 1 (core.postgresql).
+        config["ENGINE"] = "skaitykla.core.postgresql"
         config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
         options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with a connection check that needs no round trip (``base``)."""
