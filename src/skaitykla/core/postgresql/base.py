@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import select
 
+import psycopg
 from django.db.backends.postgresql import base
 
 _WAITING = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
@@ -32,6 +33,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             ready = select.poll()
             ready.register(driver.pgconn.socket, _WAITING)
             waiting = ready.poll(0)
-        except (OSError, ValueError, base.Database.Error):
+        except (OSError, ValueError, psycopg.Error):
             return False
         return not waiting or super().is_usable()
