@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "skaitykla.core.content_security_policy.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
