@@ -96,3 +96,87 @@ def test_the_statement_locks_the_rows_asked_for():
 def test_only_foreign_keys_can_be_followed():
     with pytest.raises(ValueError, match="not a foreign key"):
         JoinedRead(Item, related=("barcode",))
+
+
+def test_two_reads_in_one_statement_equal_the_two_reads(django_assert_num_queries):
+    card = CardFactory()
+    item = ItemFactory()
+    statements = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries(statements):
+        found = CARD.first_then(
+            "t0.barcode = %s", ITEM, "t0.barcode = %s", [card.barcode, item.barcode]
+        )
+    assert found is not None
+    read_card, read_item = found
+    alone_card = CARD.first("t0.barcode = %s", [card.barcode])
+    alone_item = ITEM.first("t0.barcode = %s", [item.barcode])
+    assert alone_card is not None
+    assert alone_item is not None
+    assert read_item is not None
+    assert values(read_card) == values(alone_card)
+    assert values(read_card.reader) == values(alone_card.reader)
+    assert values(read_item) == values(alone_item)
+    assert values(read_item.record) == values(alone_item.record)
+    # No second row: None for it; no first row: nothing at all.
+    missing = CARD.first_then("t0.barcode = %s", ITEM, "t0.id = %s", [card.barcode, item.pk + 99])
+    assert missing is not None
+    assert missing[1] is None
+    assert values(missing[0]) == values(alone_card)
+    assert CARD.first_then("t0.barcode = %s", ITEM, "t0.id = %s", ["NOPE", item.pk]) is None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_second_row_is_locked_only_after_the_first():
+    """While another transaction holds the card's reader, the paired read waits for it and
+    has not locked the item yet: the locks are taken in the order of two statements."""
+    import threading
+
+    from django.db import transaction
+
+    card = CardFactory()
+    item = ItemFactory()
+    holding, finished = threading.Event(), threading.Event()
+    release = threading.Event()
+    outcome: list[object] = []
+
+    def hold_the_reader() -> None:
+        try:
+            with transaction.atomic():
+                CARD.first("t0.barcode = %s", [card.barcode])
+                holding.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    def paired_read() -> None:
+        try:
+            holding.wait(20)
+            with transaction.atomic():
+                found = CARD.first_then(
+                    "t0.barcode = %s", ITEM, "t0.id = %s", [card.barcode, item.pk]
+                )
+                outcome.append(found[1].pk if found and found[1] else None)
+        finally:
+            finished.set()
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_reader)
+    reader = threading.Thread(target=paired_read)
+    holder.start()
+    reader.start()
+    try:
+        assert holding.wait(20)
+        assert not finished.wait(0.5)  # waiting for the reader's lock
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The item is free: the paired read has not reached it.
+            cursor.execute(
+                f"SELECT id FROM {Item._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT",
+                [item.pk],
+            )
+            assert cursor.fetchone() == (item.pk,)
+    finally:
+        release.set()
+        holder.join(30)
+        reader.join(30)
+    assert outcome == [item.pk]

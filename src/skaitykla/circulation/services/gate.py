@@ -27,7 +27,6 @@ from skaitykla.circulation.choices import QUEUED_HOLD_STATUSES, CircChannel
 from skaitykla.circulation.errors import (
     CardLostError,
     CirculationError,
-    ItemNotFoundError,
     OverrideNotPermittedError,
     ReaderBlockedError,
     ReaderExpiredError,
@@ -101,29 +100,50 @@ def lock_reader(reader_id: int) -> Reader:
     return reader
 
 
-def lock_reader_by_card(card_barcode: str) -> tuple[Reader, Card]:
-    """``reader_by_card`` and ``lock_reader`` in one statement: the card's reader, locked."""
-    card = _READER_BY_CARD.first("t0.barcode = %s", [normalise_barcode(card_barcode or "")])
+def lock_reader_by_card_then_item(
+    card_barcode: str, item_barcode: str
+) -> tuple[Reader, Card, Item | None]:
+    """The card's reader, locked, then the scanned item, locked (None: no such item), in one
+    statement: the reader is locked first, as everywhere."""
+    found = _READER_BY_CARD.first_then(
+        "t0.barcode = %s",
+        _ITEM,
+        "t0.barcode = %s",
+        [normalise_barcode(card_barcode or ""), normalise_item_barcode(item_barcode or "")],
+    )
+    card, item = found if found is not None else (None, None)
     if card is None or card.reader.status == ReaderStatus.ANONYMISED:
         raise ReaderNotFoundError()
     if card.state != CardState.ACTIVE:
         raise CardLostError()
-    return card.reader, card
+    return card.reader, card, item
+
+
+def lock_reader_then_item(reader_id: int, item_barcode: str) -> tuple[Reader, Item | None]:
+    """``lock_reader``, then the item by its barcode (None: no such item), in one statement."""
+    found = _READER.first_then(
+        "t0.id = %s", _ITEM, "t0.barcode = %s", [reader_id, normalise_item_barcode(item_barcode)]
+    )
+    if found is None:
+        raise Reader.DoesNotExist(f"no reader {reader_id}")
+    return found
+
+
+def lock_reader_and_item(reader_id: int, item_id: int) -> tuple[Reader, Item]:
+    """``lock_reader``, then ``lock_item``, in one statement."""
+    found = _READER.first_then("t0.id = %s", _ITEM, "t0.id = %s", [reader_id, item_id])
+    if found is None:
+        raise Reader.DoesNotExist(f"no reader {reader_id}")
+    reader, item = found
+    if item is None:
+        raise Item.DoesNotExist(f"no item {item_id}")
+    return reader, item
 
 
 def lock_item(item_id: int) -> Item:
     item = _ITEM.first("t0.id = %s", [item_id])
     if item is None:
         raise Item.DoesNotExist(f"no item {item_id}")
-    return item
-
-
-def lock_item_by_barcode(barcode: str) -> Item:
-    """``lock_item`` for a scanned barcode: one locked read instead of a read and a lock."""
-    normalised = normalise_item_barcode(barcode or "")
-    item = _ITEM.first("t0.barcode = %s", [normalised]) if normalised else None
-    if item is None:
-        raise ItemNotFoundError()
     return item
 
 

@@ -84,9 +84,10 @@ from skaitykla.circulation.services.gate import (
     check_reader,
     fact,
     lock_item,
-    lock_item_by_barcode,
     lock_reader,
-    lock_reader_by_card,
+    lock_reader_and_item,
+    lock_reader_by_card_then_item,
+    lock_reader_then_item,
     lock_record,
     reader_snapshot,
 )
@@ -160,14 +161,16 @@ def checkout_item(
         raise ReaderNotFoundError()
     with atomic_with_batched_writes():
         if card_barcode:
-            locked, card = lock_reader_by_card(card_barcode)
+            locked, card, found = lock_reader_by_card_then_item(card_barcode, item_barcode)
             if reader is not None and reader.pk != locked.pk:
                 raise ReaderNotFoundError()
             reader = locked
         else:
             assert reader is not None
-            reader = lock_reader(reader.pk)
-        item = lock_item_by_barcode(item_barcode)
+            reader, found = lock_reader_then_item(reader.pk, item_barcode or "")
+        if found is None:
+            raise ItemNotFoundError()
+        item = found
         today = library_today(library, at)
         scan = scan_standing(
             reader=reader, item=item, library=library, at=at, action="loans", day=today
@@ -447,8 +450,7 @@ def renew_loan(
         raise LoanClosedError()
     table = policy_table()
     with atomic_with_batched_writes():
-        locked_reader = lock_reader(reader_id)
-        item = lock_item(item_id)
+        locked_reader, item = lock_reader_and_item(reader_id, item_id)
         current = _LOAN.first("t0.id = %s", [loan_id])
         if current is None:
             raise LoanNotFoundError()
@@ -621,8 +623,11 @@ def _checkin(
     """``reader_id``: the borrower as read before the locks; if the loan changed meanwhile,
     ``_LoanChangedError`` carries the new one and the caller tries again."""
     with atomic_with_batched_writes():
-        reader = lock_reader(reader_id) if reader_id else None
-        item = lock_item(item_id)
+        if reader_id:
+            locked, item = lock_reader_and_item(reader_id, item_id)
+            reader: Reader | None = locked
+        else:
+            reader, item = None, lock_item(item_id)
         loan = _LOAN.first("t0.item_id = %s AND t0.returned_at IS NULL", [item.pk])
         if (loan.reader_id if loan else None) != (reader.pk if reader else None):
             raise _LoanChangedError(loan.reader_id if loan else None)
