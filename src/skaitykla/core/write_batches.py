@@ -32,7 +32,6 @@ block is a plain ``transaction.atomic()`` and every write runs at once.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,12 +115,13 @@ class _Batch:
         return execute(sql, params, many, context)
 
 
-_BATCHES: weakref.WeakKeyDictionary[Any, _Batch] = weakref.WeakKeyDictionary()
+#: The open batch of a Django connection (one per thread) is kept on the connection itself.
+_ATTRIBUTE = "skaitykla_write_batch"
 
 
 def batch_for(db: Any) -> _Batch | None:
-    """The open batch of this connection (a Django connection, one per thread), if any."""
-    return _BATCHES.get(db)
+    """The open batch of this connection, if any."""
+    return getattr(db, _ATTRIBUTE, None)
 
 
 @contextmanager
@@ -130,17 +130,18 @@ def atomic_with_batched_writes() -> Iterator[None]:
     module's text). Nested in another such block it joins the outer batch."""
     db = connections[DEFAULT_DB_ALIAS]
     with transaction.atomic(using=db.alias):
-        if db.vendor != "postgresql" or db in _BATCHES:
+        if db.vendor != "postgresql" or batch_for(db) is not None:
             yield
             return
-        batch = _BATCHES[db] = _Batch(db)
+        batch = _Batch(db)
+        setattr(db, _ATTRIBUTE, batch)
         try:
             with db.execute_wrapper(batch.before_statement):
                 yield
                 batch.send()
         finally:
             batch.drop()
-            del _BATCHES[db]
+            setattr(db, _ATTRIBUTE, None)
 
 
 def queue_write(
@@ -155,7 +156,7 @@ def queue_write(
     """Queue a write on ``db``'s open batch; False (nothing queued) when there is none.
     ``row`` names the row an update writes (table, key), so that a second write to it sends
     the first."""
-    batch = _BATCHES.get(db)
+    batch = batch_for(db)
     if batch is None:
         return False
     batch.add(_Write(sql, params, answer, done), row)
