@@ -95,9 +95,8 @@ def append_row(instance: M) -> M:
     def done(pk: object) -> None:
         _saved(instance, db, pk)
 
-    if db.features.can_return_columns_from_insert and write_batches.queue_write(
-        db, sql, values, answer="value", done=done
-    ):
+    # Batches exist only on PostgreSQL, whose inserts return their key.
+    if write_batches.queue_write(db, sql, values, answer="value", done=done):
         return instance
     return _insert_now(db, instance, sql, values)
 

@@ -12,6 +12,7 @@ django-csp as before.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -38,11 +39,13 @@ _built: dict[str, dict[str, str]] = {}
 def _forget(*, setting: str, **_kwargs: Any) -> None:
     if setting in _SETTINGS:
         _built.clear()
+        _cacheable.cache_clear()
 
 
 setting_changed.connect(_forget)
 
 
+@cache
 def _cacheable() -> bool:
     """No debug pages and no excluded URL prefixes: the header is the same for every path."""
     if settings.DEBUG:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import ForeignKey, Model
 from django.db.models.fields import Field
 
@@ -87,7 +87,9 @@ class JoinedRead(Generic[M]):
         )
         self._converters: dict[str, tuple[tuple[Any, tuple[Converter, ...]], ...]] = {}
         self._statements: dict[tuple[str, str], str] = {}
-        self._pairs: dict[tuple[str, str, int, str], str] = {}
+        self._pairs: dict[tuple[str, int, str], str] = {}
+        #: How many columns the read selects.
+        self.width = sum(len(part.fields) for part in parts)
 
     @staticmethod
     def _part(
@@ -181,23 +183,23 @@ class JoinedRead(Generic[M]):
         in one statement on PostgreSQL: ``other`` is read (and its rows locked) after this
         read's rows are locked, as by two statements. None when this read finds no row (the
         other is then not read)."""
-        split = where.replace("%%", "").count("%s")
-        with connection.cursor() as cursor:
-            db = cursor.db
-            if db.vendor != "postgresql":
-                first = self.first(where, params[:split])
-                if first is None:
-                    return None
-                return first, other.first(other_where, params[split:])
-            key = (db.vendor, where, id(other), other_where)
-            statement = self._pairs.get(key)
-            if statement is None:
-                # A nested loop over the materialised first read (LEFT JOIN … ON true admits no
-                # other join): the second read, with its lock, runs for the first's row.
-                statement = self._pairs[key] = (
-                    f"WITH a AS MATERIALIZED ({self.sql(where)}) "  # noqa: S608 - identifiers
-                    f"SELECT * FROM a LEFT JOIN LATERAL ({other.sql(other_where)}) b ON true"
-                )
+        db = connections[DEFAULT_DB_ALIAS]
+        if db.vendor != "postgresql":
+            split = where.replace("%%", "").count("%s")
+            first = self.first(where, params[:split])
+            if first is None:
+                return None
+            return first, other.first(other_where, params[split:])
+        key = (where, id(other), other_where)
+        statement = self._pairs.get(key)
+        if statement is None:
+            # A nested loop over the materialised first read (LEFT JOIN … ON true admits no
+            # other join): the second read, with its lock, runs for the first's row.
+            statement = self._pairs[key] = (
+                f"WITH a AS MATERIALIZED ({self.sql(where)}) "  # noqa: S608 - identifiers
+                f"SELECT * FROM a LEFT JOIN LATERAL ({other.sql(other_where)}) b ON true"
+            )
+        with db.cursor() as cursor:
             hot_statements.execute(cursor, statement, list(params))
             row = cursor.fetchone()
         if row is None:
@@ -206,11 +208,6 @@ class JoinedRead(Generic[M]):
         second = row[width:]
         found = second[other._parts[0].pk_index] is not None
         return self._build(row[:width], db), other._build(second, db) if found else None
-
-    @property
-    def width(self) -> int:
-        """How many columns the read selects."""
-        return sum(len(part.fields) for part in self._parts)
 
     def _build(self, row: Sequence[Any], db: Any) -> M:
         converters = self._converters_now(db)

@@ -122,7 +122,10 @@ def lock_reader_by_card_then_item(
 def lock_reader_then_item(reader_id: int, item_barcode: str) -> tuple[Reader, Item | None]:
     """``lock_reader``, then the item by its barcode (None: no such item), in one statement."""
     found = _READER.first_then(
-        "t0.id = %s", _ITEM, "t0.barcode = %s", [reader_id, normalise_item_barcode(item_barcode)]
+        "t0.id = %s",
+        _ITEM,
+        "t0.barcode = %s",
+        [reader_id, normalise_item_barcode(item_barcode or "")],
     )
     if found is None:
         raise Reader.DoesNotExist(f"no reader {reader_id}")
@@ -138,6 +141,14 @@ def lock_reader_and_item(reader_id: int, item_id: int) -> tuple[Reader, Item]:
     if item is None:
         raise Item.DoesNotExist(f"no item {item_id}")
     return reader, item
+
+
+def lock_borrower_and_item(reader_id: int | None, item_id: int) -> tuple[Reader | None, Item]:
+    """The borrower (if the item has one) and the item, locked in that order: one statement
+    with a borrower, the item alone without."""
+    if reader_id is None:
+        return None, lock_item(item_id)
+    return lock_reader_and_item(reader_id, item_id)
 
 
 def lock_item(item_id: int) -> Item:

@@ -83,8 +83,7 @@ from skaitykla.circulation.services.gate import (
     check_channel,
     check_reader,
     fact,
-    lock_item,
-    lock_reader,
+    lock_borrower_and_item,
     lock_reader_and_item,
     lock_reader_by_card_then_item,
     lock_reader_then_item,
@@ -167,7 +166,7 @@ def checkout_item(
             reader = locked
         else:
             assert reader is not None
-            reader, found = lock_reader_then_item(reader.pk, item_barcode or "")
+            reader, found = lock_reader_then_item(reader.pk, item_barcode)
         if found is None:
             raise ItemNotFoundError()
         item = found
@@ -623,11 +622,7 @@ def _checkin(
     """``reader_id``: the borrower as read before the locks; if the loan changed meanwhile,
     ``_LoanChangedError`` carries the new one and the caller tries again."""
     with atomic_with_batched_writes():
-        if reader_id:
-            locked, item = lock_reader_and_item(reader_id, item_id)
-            reader: Reader | None = locked
-        else:
-            reader, item = None, lock_item(item_id)
+        reader, item = lock_borrower_and_item(reader_id or None, item_id)
         loan = _LOAN.first("t0.item_id = %s AND t0.returned_at IS NULL", [item.pk])
         if (loan.reader_id if loan else None) != (reader.pk if reader else None):
             raise _LoanChangedError(loan.reader_id if loan else None)
@@ -793,8 +788,7 @@ def _lock_open_loan(loan: Loan | int) -> tuple[Loan, Reader | None, Item]:
     found = Loan.objects.filter(pk=loan_id).values_list("reader_id", "item_id").first()
     if found is None:
         raise LoanNotFoundError()
-    reader = lock_reader(found[0]) if found[0] else None
-    item = lock_item(found[1])
+    reader, item = lock_borrower_and_item(found[0] or None, found[1])
     current = (
         Loan.objects.select_for_update(of=("self",), no_key=True)
         .select_related("library")
