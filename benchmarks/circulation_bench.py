@@ -298,7 +298,10 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=0)
     parser.add_argument("--items", type=int, default=0)
     parser.add_argument(
-        "--workers", type=int, default=0, help="gunicorn workers (default 2 × cores + 1)"
+        "--workers",
+        type=int,
+        default=0,
+        help="gunicorn workers (default: as `skaitykla serve` would start here)",
     )
     parser.add_argument(
         "--in-process", action="store_true", help="call the WSGI handler in this process"
@@ -314,11 +317,13 @@ def main() -> int:
     per_client = 10 if quick else 100  # checkouts (then check-ins) per client thread
     mixed_seconds = 3.0 if quick else 30.0
     solo_runs = 20 if quick else 200
-    workers = options.workers or min(2 * (os.cpu_count() or 1) + 1, 8)
-
     import django
 
     django.setup()
+    from skaitykla.core.management.commands.serve import default_workers
+
+    # What `skaitykla serve` starts here (the database is on this machine: cores + 1).
+    workers = options.workers or default_workers()
     import datetime as dt
 
     from django.core.management import call_command

@@ -11,11 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.test import RequestFactory
 
 from skaitykla.core import views
-from skaitykla.core.management.commands.serve import MAX_DEFAULT_WORKERS, default_workers
+from skaitykla.core.management.commands.serve import (
+    MAX_DEFAULT_WORKERS,
+    database_is_local,
+    default_workers,
+)
 from tests.ops.processes import (
     fetch,
     free_port,
@@ -145,11 +149,25 @@ def test_signal_lets_the_request_in_flight_finish(
 
 
 def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    remote = {"ENGINE": "django.db.backends.postgresql", "HOST": "db.example.lt"}
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    assert default_workers() == 3
+    assert default_workers(remote) == 3
     monkeypatch.delenv("WEB_CONCURRENCY")
     cores = len(os.sched_getaffinity(0))
-    assert default_workers() == min(2 * cores + 1, MAX_DEFAULT_WORKERS)
+    assert default_workers(remote) == min(2 * cores + 1, MAX_DEFAULT_WORKERS)
+    for host in ("", "localhost", "127.0.0.1", "::1", "/run/postgresql"):
+        local = {"ENGINE": "skaitykla.core.postgresql", "HOST": host}
+        assert default_workers(local) == min(cores + 1, MAX_DEFAULT_WORKERS), host
+    assert default_workers({"ENGINE": "django.db.backends.sqlite3"}) == min(
+        cores + 1, MAX_DEFAULT_WORKERS
+    )
+    # Without an argument: the project's own database.
+    assert default_workers() == default_workers(connections["default"].settings_dict)
+
+
+def test_database_on_another_machine_is_not_local() -> None:
+    for host in ("10.0.0.12", "db.example.lt", "[2001:db8::1]", "128.0.0.1"):
+        assert not database_is_local({"ENGINE": "django.db.backends.postgresql", "HOST": host})
 
 
 @pytest.mark.slow

@@ -33,13 +33,34 @@ MAX_DEFAULT_WORKERS = 8
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
-def default_workers() -> int:
-    """``WEB_CONCURRENCY`` if set, else 2 × usable cores + 1, at most ``MAX_DEFAULT_WORKERS``."""
+def default_workers(database: dict[str, Any] | None = None) -> int:
+    """``WEB_CONCURRENCY`` if set, else a count from the usable cores (at most 8).
+
+    With the database on another machine a worker spends part of each request waiting for the
+    network, so 2 × cores + 1 workers keep the cores busy. With the database on this machine its
+    server processes do the other part of each request on the same cores: cores + 1 workers keep
+    them busy without making every request wait for a core (ADR 0063).
+    """
     configured = os.environ.get("WEB_CONCURRENCY", "").strip()
     if configured:
         return positive_int(configured)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return min(2 * (cores or 1) + 1, MAX_DEFAULT_WORKERS)
+    cores = cores or 1
+    local = database_is_local(
+        connections["default"].settings_dict if database is None else database
+    )
+    return min(cores + 1 if local else 2 * cores + 1, MAX_DEFAULT_WORKERS)
+
+
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+def database_is_local(database: dict[str, Any]) -> bool:
+    """Whether the database runs on this machine: SQLite, a Unix socket or a loopback address."""
+    if "sqlite" in str(database.get("ENGINE", "")):
+        return True
+    host = str(database.get("HOST") or "").strip().lower()
+    return host.startswith("/") or host in LOCAL_HOSTS or host.startswith("127.")
 
 
 def positive_int(value: str) -> int:
@@ -96,8 +117,8 @@ class Command(BaseCommand):
             "--workers",
             type=positive_int,
             default=None,
-            help="worker processes (default: WEB_CONCURRENCY, else 2 x cores + 1, at most "
-            f"{MAX_DEFAULT_WORKERS})",
+            help="worker processes (default: WEB_CONCURRENCY, else cores + 1 with the database "
+            f"on this machine, 2 x cores + 1 with it elsewhere, at most {MAX_DEFAULT_WORKERS})",
         )
         parser.add_argument(
             "--no-collectstatic",
