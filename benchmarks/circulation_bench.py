@@ -322,7 +322,7 @@ def main() -> int:
     django.setup()
     from skaitykla.core.management.commands.serve import default_workers
 
-    # What `skaitykla serve` starts here (the database is on this machine: cores + 1).
+    # What `skaitykla serve` starts here (the database is on this machine: one per core).
     workers = options.workers or default_workers()
     import datetime as dt
 

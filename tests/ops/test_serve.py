@@ -157,9 +157,9 @@ def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_workers(remote) == min(2 * cores + 1, MAX_DEFAULT_WORKERS)
     for host in ("", "localhost", "127.0.0.1", "::1", "/run/postgresql"):
         local = {"ENGINE": "skaitykla.core.postgresql", "HOST": host}
-        assert default_workers(local) == min(cores + 1, MAX_DEFAULT_WORKERS), host
+        assert default_workers(local) == min(max(2, cores), MAX_DEFAULT_WORKERS), host
     assert default_workers({"ENGINE": "django.db.backends.sqlite3"}) == min(
-        cores + 1, MAX_DEFAULT_WORKERS
+        max(2, cores), MAX_DEFAULT_WORKERS
     )
     # Without an argument: the project's own database.
     assert default_workers() == default_workers(connections["default"].settings_dict)

@@ -3,6 +3,8 @@
 ``allow(scope=..., key=..., limit=..., window=...)`` counts one attempt atomically in the
 database (one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on both SQLite and PostgreSQL) and
 says whether it is within the limit. Keys are hashed with the secret key: no address is stored.
+For limits on failures only (logins), ``count`` reads the current window without counting and
+``hit`` counts a failure.
 """
 
 from __future__ import annotations
@@ -51,6 +53,21 @@ def hit(*, scope: str, key: str, window: timedelta, now: datetime | None = None)
         )
         row = cursor.fetchone()
     return int(row[0])
+
+
+def count(*, scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:
+    """The attempts counted in the current window, without counting one."""
+    start = _window_start(now or timezone.now(), window)
+    table = RateCounter._meta.db_table
+    with connection.cursor() as cursor:
+        # The same parameter as ``hit`` writes (a raw statement: the ORM would adapt the
+        # window start differently on SQLite).
+        cursor.execute(
+            f"SELECT count FROM {table} WHERE scope = %s AND key = %s AND window_start = %s",  # noqa: S608 - table name from the model
+            [scope, _key_hash(key), start],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def allow(

@@ -3,6 +3,11 @@
 ``SIP2_REQUIRE_LOGIN_FOR_STATUS`` — answer ``99`` only after ``93`` (default False: Koha and
 SIPServer answer it before login, and some clients need that).
 
+``SIP2_LOGIN_FAILURE_LIMIT`` (20) and ``SIP2_LOGIN_WINDOW_MINUTES`` (15) — failed ``93`` logins
+for one account name from one address (four times as many from one address for any names) in a
+window, across connections and server processes; past either, even the right password is
+refused until the window ends. ``SIP2_MAX_FAILED_LOGINS`` (10) closes one connection sooner.
+
 ``SIP2_WORKER_THREADS`` — database threads of each server process (each holds one database
 connection). Unset, the server's processes share about ``TOTAL_WORKER_THREADS`` between them.
 """
@@ -29,6 +34,10 @@ class ServerLimits:
     max_connections: int
     max_line_bytes: int
     max_failed_logins: int
+    #: Failed logins counted across connections and processes (``core.rate_limit``): per
+    #: account name from one address, and four times as many per address, in a fixed window.
+    login_failure_limit: int
+    login_window_minutes: int
     worker_threads: int
     retry_window_minutes: int
 
@@ -60,6 +69,8 @@ def server_limits(*, processes: int = 1) -> ServerLimits:
         max_connections=int(getattr(settings, "SIP2_MAX_CONNECTIONS", 200)),
         max_line_bytes=int(getattr(settings, "SIP2_MAX_LINE_BYTES", 65536)),
         max_failed_logins=int(getattr(settings, "SIP2_MAX_FAILED_LOGINS", 10)),
+        login_failure_limit=int(getattr(settings, "SIP2_LOGIN_FAILURE_LIMIT", 20)),
+        login_window_minutes=int(getattr(settings, "SIP2_LOGIN_WINDOW_MINUTES", 15)),
         worker_threads=worker_threads(processes=processes),
         retry_window_minutes=int(getattr(settings, "SIP2_RETRY_WINDOW_MINUTES", 10)),
     )

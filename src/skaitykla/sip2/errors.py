@@ -19,3 +19,9 @@ class ItemNotRecognisedError(DomainError):
 
     def __init__(self) -> None:
         super().__init__(_("This item is not recognised."))
+
+
+class KioskLoginThrottledError(DomainError):
+    """Too many failed kiosk logins from this address in the current window."""
+
+    code = "sip2_login_throttled"

@@ -9,9 +9,10 @@ to parse.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone, translation
@@ -34,11 +35,17 @@ from skaitykla.sip2 import selectors, services
 from skaitykla.sip2.choices import NoBlockKind
 from skaitykla.sip2.codec import Message, Sip2ParseError, format_date, parse_date
 from skaitykla.sip2.config import ServerLimits, server_limits
-from skaitykla.sip2.errors import AlreadyOnLoanToReaderError, ItemNotRecognisedError
+from skaitykla.sip2.errors import (
+    AlreadyOnLoanToReaderError,
+    ItemNotRecognisedError,
+    KioskLoginThrottledError,
+)
 from skaitykla.sip2.messages import BX_ORDER, CIRCULATION_STATUS, PATRON_STATUS_FLAGS
 from skaitykla.sip2.models import KioskAccount
 from skaitykla.sip2.selectors import PatronSnapshot
 from skaitykla.sip2.session import KioskSession
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = CircChannel.SIP2
 #: Messages this server answers (the BX flags of ``98``).
@@ -821,9 +828,17 @@ def handle_fee_paid(context: Context) -> Message:
 
 
 def handle_login(context: Context) -> Message:
-    kiosk = services.authenticate_kiosk(
-        username=context.message.get("CN"), password=context.message.get("CO")
-    )
+    try:
+        kiosk = services.authenticate_kiosk(
+            username=context.message.get("CN"),
+            password=context.message.get("CO"),
+            address=context.session.address,
+            failure_limit=context.limits.login_failure_limit,
+            window=timedelta(minutes=context.limits.login_window_minutes),
+        )
+    except KioskLoginThrottledError:
+        logger.warning("SIP2 session %s: login refused, too many failures", context.session.peer)
+        kiosk = None
     if kiosk is None:
         context.session.failed_logins += 1
         context.session.logout()

@@ -127,7 +127,7 @@ class Sip2Server:
         self.active_connections += 1
         if task is not None:
             self._connections.add(task)
-        session = KioskSession(peer=peer)
+        session = KioskSession(peer=peer, address=str(peername[0]) if peername else "")
         logger.info("SIP2 connection from %s", peer)
         try:
             await self._session_loop(session, reader, writer)

@@ -7,7 +7,7 @@ called from ``handlers`` exactly as the staff desk calls them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from skaitykla.circulation.choices import CircChannel
 from skaitykla.circulation.models import Loan
 from skaitykla.circulation.services.gate import lock_reader
 from skaitykla.circulation.services.loans import checkout_item, renew_loan
+from skaitykla.core import rate_limit
 from skaitykla.core.choices import ActorKind
 from skaitykla.core.compiled_writes import insert_row
 from skaitykla.core.errors import DomainError
@@ -28,20 +29,61 @@ from skaitykla.patrons.models import Card, Reader
 from skaitykla.patrons.services import mark_card_lost
 from skaitykla.sip2 import selectors
 from skaitykla.sip2.choices import NoBlockOutcome
-from skaitykla.sip2.errors import AlreadyOnLoanToReaderError, ItemNotRecognisedError
+from skaitykla.sip2.errors import (
+    AlreadyOnLoanToReaderError,
+    ItemNotRecognisedError,
+    KioskLoginThrottledError,
+)
 from skaitykla.sip2.models import KioskAccount, KioskCheckout, NoBlockTransaction
 
 _DUMMY = KioskAccount()
 _DUMMY.set_password("not-a-real-kiosk-password")
 
 
-def authenticate_kiosk(*, username: str, password: str) -> KioskAccount | None:
-    """The active kiosk account for these credentials, or None (same time either way)."""
+#: Rate-limit scopes of failed kiosk logins (``core.rate_limit``; names and addresses hashed).
+LOGIN_SCOPE = "sip2.login"
+LOGIN_ADDRESS_SCOPE = "sip2.login.address"
+#: An address may fail this many times the per-name limit, over all names, in one window.
+ADDRESS_FACTOR = 4
+
+
+def authenticate_kiosk(
+    *,
+    username: str,
+    password: str,
+    address: str = "",
+    failure_limit: int = 20,
+    window: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+) -> KioskAccount | None:
+    """The active kiosk account for these credentials, or None (same time either way).
+
+    Failures are counted in the database, so they add up across connections and server
+    processes: ``failure_limit`` for one account name from ``address`` and ``ADDRESS_FACTOR``
+    times as many from ``address`` for any names, per fixed window. Past either, every login
+    from there is refused with ``KioskLoginThrottledError`` until the window ends, the right
+    password included, without checking it. Neither the name nor the address is stored.
+    """
+    name_key = f"{username}\n{address}"
+    if address and (
+        rate_limit.count(scope=LOGIN_SCOPE, key=name_key, window=window, now=now) >= failure_limit
+        or rate_limit.count(scope=LOGIN_ADDRESS_SCOPE, key=address, window=window, now=now)
+        >= failure_limit * ADDRESS_FACTOR
+    ):
+        raise KioskLoginThrottledError(
+            _("Too many failed logins. Try again in %(minutes)s minutes.")
+            % {"minutes": int(window.total_seconds() // 60)}
+        )
     kiosk = selectors.get_kiosk(username=username) if username else None
     if kiosk is None or not kiosk.is_active:
         _DUMMY.check_password(password)
-        return None
-    return kiosk if kiosk.check_password(password) else None
+        kiosk = None
+    elif not kiosk.check_password(password):
+        kiosk = None
+    if kiosk is None and address:
+        rate_limit.hit(scope=LOGIN_SCOPE, key=name_key, window=window, now=now)
+        rate_limit.hit(scope=LOGIN_ADDRESS_SCOPE, key=address, window=window, now=now)
+    return kiosk
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from skaitykla.sip2.models import KioskAccount
 @dataclass
 class KioskSession:
     peer: str
+    #: The kiosk's network address (no port): failed logins are counted per address.
+    address: str = ""
     kiosk: KioskAccount | None = None
     encoding: str = codec.DEFAULT_ENCODING
     failed_logins: int = 0

@@ -38,8 +38,8 @@ def default_workers(database: dict[str, Any] | None = None) -> int:
 
     With the database on another machine a worker spends part of each request waiting for the
     network, so 2 × cores + 1 workers keep the cores busy. With the database on this machine its
-    server processes do the other part of each request on the same cores: cores + 1 workers keep
-    them busy without making every request wait for a core (ADR 0063).
+    server processes do the other part of each request on the same cores: one worker per core
+    (at least two) keeps them busy without making every request wait for a core (ADR 0063).
     """
     configured = os.environ.get("WEB_CONCURRENCY", "").strip()
     if configured:
@@ -49,7 +49,7 @@ def default_workers(database: dict[str, Any] | None = None) -> int:
     local = database_is_local(
         connections["default"].settings_dict if database is None else database
     )
-    return min(cores + 1 if local else 2 * cores + 1, MAX_DEFAULT_WORKERS)
+    return min(max(2, cores) if local else 2 * cores + 1, MAX_DEFAULT_WORKERS)
 
 
 LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
@@ -117,8 +117,9 @@ class Command(BaseCommand):
             "--workers",
             type=positive_int,
             default=None,
-            help="worker processes (default: WEB_CONCURRENCY, else cores + 1 with the database "
-            f"on this machine, 2 x cores + 1 with it elsewhere, at most {MAX_DEFAULT_WORKERS})",
+            help="worker processes (default: WEB_CONCURRENCY, else one per core (at least 2) with "
+            f"the database on this machine, 2 x cores + 1 with it elsewhere, at most "
+            f"{MAX_DEFAULT_WORKERS})",
         )
         parser.add_argument(
             "--no-collectstatic",
