@@ -11,8 +11,9 @@ open loans for one reader and a reader with 20 loans and 3 holds; then it settle
 (``VACUUM ANALYZE``, ``CHECKPOINT``) so that autovacuum does not work through it during the runs.
 
 Server time per request: by default a real gunicorn (``skaitykla.wsgi``, production settings,
-``--workers`` sync workers, token authentication) is started against the benchmark database and
-20 client threads send HTTP requests; the server time of each request is gunicorn's own
+``--workers`` sync workers, by default as many as ``skaitykla serve`` would start on this machine,
+token authentication) is started against the benchmark database and 20 client threads send HTTP
+requests; the server time of each request is gunicorn's own
 (``%(D)s`` microseconds in its access log), the round trip seen by the clients is printed too.
 With ``--in-process`` the 20 threads call Django's WSGI handler directly (``django.test.Client``)
 and the time around each call is the server time (it then includes waiting for the GIL).
