@@ -60,9 +60,11 @@ def authenticate_kiosk(
 
     Failures are counted in the database, so they add up across connections and server
     processes: ``failure_limit`` for one account name from ``address`` and ``ADDRESS_FACTOR``
-    times as many from ``address`` for any names, per fixed window. Past either, every login
-    from there is refused with ``KioskLoginThrottledError`` until the window ends, the right
-    password included, without checking it. Neither the name nor the address is stored.
+    times as many from ``address`` for any names, per fixed window. Past the first, that name
+    from there is refused with ``KioskLoginThrottledError`` until the window ends; past the
+    second, every name from there. The right password is refused too, without being checked.
+    Neither the name nor the address is stored. A caller without an address (a shell command,
+    a test) is not counted.
     """
     name_key = f"{username}\n{address}"
     if address and (
