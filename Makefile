@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy src/skaitykla
+	$(BIN)/mypy src/skaitykla benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -200,7 +200,7 @@ def main() -> int:
                 f"target >= {TARGET_RATE:,}/s: {'met' if rate >= TARGET_RATE else 'NOT met'}"
             )
         assert SearchEntry.objects.count() == Record.objects.count()
-        version = connection.pg_version if connection.vendor == "postgresql" else ""
+        version = getattr(connection, "pg_version", "") if connection.vendor == "postgresql" else ""
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, {connection.vendor} {version}; load average "

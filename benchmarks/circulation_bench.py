@@ -56,6 +56,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from reference_data import ITEMS, READERS, RECORDS, seed_scale_arguments
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skaitykla.settings")
@@ -312,9 +314,9 @@ def main() -> int:
         print("circulation_bench needs PostgreSQL: set DATABASE_URL=postgres://…")
         return 2
     quick = options.quick
-    readers = options.readers or (2_000 if quick else 200_000)
-    records = options.records or (2_000 if quick else 1_000_000)
-    items = options.items or (6_000 if quick else 2_000_000)
+    readers = options.readers or (2_000 if quick else READERS)
+    records = options.records or (2_000 if quick else RECORDS)
+    items = options.items or (6_000 if quick else ITEMS)
     per_client = 10 if quick else 100  # checkouts (then check-ins) per client thread
     mixed_seconds = 3.0 if quick else 30.0
     solo_runs = 20 if quick else 200
@@ -358,23 +360,16 @@ def main() -> int:
         began = time.perf_counter()
         call_command(
             "seed_scale",
-            "--libraries",
-            "5",
-            "--readers",
-            str(readers),
-            "--records",
-            str(records),
-            "--items",
-            str(items),
+            *seed_scale_arguments(readers=readers, records=records, items=items),
             stdout=io.StringIO(),
         )
         build_seconds = time.perf_counter() - began
 
         # --- What seed_scale has no option for -----------------------------------------------
-        for library in Library.objects.all():
-            if not OpeningHours.objects.filter(library=library).exists():
+        for each in Library.objects.all():
+            if not OpeningHours.objects.filter(library=each).exists():
                 OpeningHours.objects.bulk_create(
-                    OpeningHours(library=library, weekday=d, opens=dt.time(8), closes=dt.time(20))
+                    OpeningHours(library=each, weekday=d, opens=dt.time(8), closes=dt.time(20))
                     for d in range(7)
                 )
         category, _created = ReaderCategory.objects.get_or_create(

@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 SKAITYKLA = str(Path(sys.executable).parent / "skaitykla")
 SECRET_KEY = secrets.token_urlsafe(64)  # a throwaway server: a fresh key each run
@@ -125,6 +126,7 @@ def http_loop(port: int, path: str, expected: int) -> Callable[[int], list[float
 
 def select_one_loop(database_url: str) -> Callable[[int], list[float]]:
     """``SELECT 1`` round trips on one connection, as the health check runs it."""
+    execute: Callable[[str], Any]
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
         execute = connection.execute

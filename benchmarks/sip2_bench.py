@@ -49,6 +49,8 @@ import threading
 import time
 from pathlib import Path
 
+from reference_data import ITEMS, READERS, RECORDS, seed_scale_arguments
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skaitykla.settings")
@@ -329,23 +331,12 @@ def seed_reference() -> str:
     from django.db import connection
 
     began = time.perf_counter()
-    call_command(
-        "seed_scale",
-        "--libraries",
-        "5",
-        "--readers",
-        "200000",
-        "--records",
-        "1000000",
-        "--items",
-        "2000000",
-        stdout=io.StringIO(),
-    )
+    call_command("seed_scale", *seed_scale_arguments(), stdout=io.StringIO())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("CHECKPOINT")
     return (
-        "reference data: 200,000 readers, 1,000,000 records, 2,000,000 items "
+        f"reference data: {READERS:,} readers, {RECORDS:,} records, {ITEMS:,} items "
         f"(seed_scale, {time.perf_counter() - began:.0f} s)"
     )
 
@@ -457,6 +448,7 @@ def per_message(plan: list[tuple[int, list[str]]], cycles: int) -> None:
             wall[kind].append((time.perf_counter() - began) * 1e3)
             cpu[kind].append((time.process_time() - began_cpu) * 1e3)
             statements[kind] = captured["statements"]
+            assert reply is not None
             if kind in ("11", "09") and reply[2:3] != b"1":
                 raise RuntimeError(f"{names[kind]} refused: {reply!r}")
         print(
@@ -577,7 +569,7 @@ def main() -> int:
             if multi_rate > rate:
                 rate, p95 = multi_rate, multi_p95
         with EchoServer() as echo:
-            echo_plan = [(index, []) for index, _items in plan]
+            echo_plan: list[tuple[int, list[str]]] = [(index, []) for index, _items in plan]
             echo_latencies, _f, echo_connected, _echo_elapsed = drive(
                 echo.port, echo_plan, min(seconds, 5.0), options.processes
             )

@@ -108,14 +108,14 @@ def insert_postgresql(
         slots += [index] * kind[1]
     rows = []
     template = "({i}, '{kind}', {room}, ARRAY[{ch}]::text[], {rd}, ARRAY[{cat}]::text[], {val})"
-    for index, (kind, _w, place, channels, readers, categories, value) in enumerate(KINDS):
+    for index, (kind_code, _w, place, channels, has_readers, categories, value) in enumerate(KINDS):
         rows.append(
             template.format(
                 i=index,
-                kind=kind,
+                kind=kind_code,
                 room="true" if place == "room" else "false",
                 ch=",".join(f"'{c}'" for c in channels),
-                rd="true" if readers else "false",
+                rd="true" if has_readers else "false",
                 cat=",".join(f"'{c}'" for c in categories),
                 val=value or 0,
             )
