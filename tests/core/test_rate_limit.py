@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from skaitykla.core.models import RateCounter
-from skaitykla.core.rate_limit import allow, hit, prune
+from skaitykla.core.rate_limit import allow, hit, prune, release
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,20 @@ def test_limit_holds_within_a_window_and_resets_in_the_next():
     # Other keys and scopes count apart.
     assert allow(scope="ask", key="203.0.113.1", limit=3, window=MINUTE, now=T0)
     assert hit(scope="events", key="198.51.100.7", window=MINUTE, now=T0) == 1
+
+
+def test_release_takes_back_one_attempt_and_deletes_an_empty_counter():
+    for _ in range(2):
+        hit(scope="login", key="kiosk", window=MINUTE, now=T0)
+    release(scope="login", key="kiosk", window=MINUTE, now=T0)
+    assert list(RateCounter.objects.values_list("count", flat=True)) == [1]
+    assert hit(scope="login", key="kiosk", window=MINUTE, now=T0) == 2
+    release(scope="login", key="kiosk", window=MINUTE, now=T0)
+    release(scope="login", key="kiosk", window=MINUTE, now=T0)
+    assert not RateCounter.objects.exists()
+    # Nothing to take back: nothing happens.
+    release(scope="login", key="kiosk", window=MINUTE, now=T0)
+    assert not RateCounter.objects.exists()
 
 
 def test_no_address_is_stored():

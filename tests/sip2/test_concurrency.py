@@ -86,3 +86,38 @@ def test_the_same_checkout_from_many_connections_of_one_kiosk_makes_one_loan(
     assert ("1", "N") in results
     loans = list(Loan.objects.values_list("item__barcode", "renewals_count"))
     assert loans == [("SAME1", 0)]
+
+
+def test_racing_failed_logins_never_pass_the_limit(library):
+    """Twelve wrong passwords for one kiosk at once with a limit of four: exactly four are
+    checked and counted, the other eight are refused unchecked."""
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from skaitykla.core.models import RateCounter
+    from skaitykla.sip2.errors import KioskLoginThrottledError
+    from skaitykla.sip2.services import authenticate_kiosk
+
+    make_kiosk(library)
+
+    def guess(_index, barrier):
+        try:
+            barrier.wait()
+            return authenticate_kiosk(
+                username="kiosk1",
+                password="wrong",
+                address="10.0.0.5",
+                failure_limit=4,
+                window=timedelta(hours=1),
+            )
+        finally:
+            connection.close()
+
+    results = _at_once(12, guess)
+    assert results.count(None) == 4
+    assert sum(isinstance(result, KioskLoginThrottledError) for result in results) == 8
+    assert sorted(RateCounter.objects.values_list("scope", "count")) == [
+        ("sip2.login", 4),
+        ("sip2.login.address", 4),
+    ]

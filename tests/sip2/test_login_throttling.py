@@ -78,7 +78,7 @@ def test_failures_add_up_across_connections(make_server, kiosk, caplog):
         assert client.login().fixed == {"ok": "0"}
     assert "login refused, too many failures" in caplog.text
     assert KIOSK_PASSWORD not in caplog.text
-    # Another server process sees the same count (it is in the database).
+    # Another server, with its own connections, sees the same count (it is in the database).
     other = make_server(login_failure_limit=3)
     with RawKiosk(other.port) as client:
         assert client.login().fixed == {"ok": "0"}

@@ -3,8 +3,8 @@
 ``allow(scope=..., key=..., limit=..., window=...)`` counts one attempt atomically in the
 database (one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on both SQLite and PostgreSQL) and
 says whether it is within the limit. Keys are hashed with the secret key: no address is stored.
-For limits on failures only (logins), ``count`` reads the current window without counting and
-``hit`` counts a failure.
+For limits on failures only (logins), ``hit`` counts each attempt before it is checked and
+``release`` takes back the ones that succeed.
 """
 
 from __future__ import annotations
@@ -55,19 +55,20 @@ def hit(*, scope: str, key: str, window: timedelta, now: datetime | None = None)
     return int(row[0])
 
 
-def count(*, scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:
-    """The attempts counted in the current window, without counting one."""
+def release(*, scope: str, key: str, window: timedelta, now: datetime | None = None) -> None:
+    """Take back one attempt ``hit`` counted in the same window (``now`` as it was given); a
+    counter back at zero is deleted. For limits on failures: count the attempt first, so that
+    attempts racing on other connections cannot all pass, and release it when it succeeds."""
     start = _window_start(now or timezone.now(), window)
     table = RateCounter._meta.db_table
+    where = "scope = %s AND key = %s AND window_start = %s"
+    params: list[str | datetime] = [scope, _key_hash(key), start]
     with connection.cursor() as cursor:
-        # The same parameter as ``hit`` writes (a raw statement: the ORM would adapt the
-        # window start differently on SQLite).
         cursor.execute(
-            f"SELECT count FROM {table} WHERE scope = %s AND key = %s AND window_start = %s",  # noqa: S608 - table name from the model
-            [scope, _key_hash(key), start],
+            f"UPDATE {table} SET count = count - 1 WHERE {where} AND count > 0",  # noqa: S608 - table name from the model
+            params,
         )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+        cursor.execute(f"DELETE FROM {table} WHERE {where} AND count = 0", params)  # noqa: S608 - table name from the model
 
 
 def allow(

@@ -63,15 +63,31 @@ def authenticate_kiosk(
     times as many from ``address`` for any names, per fixed window. Past the first, that name
     from there is refused with ``KioskLoginThrottledError`` until the window ends; past the
     second, every name from there. The right password is refused too, without being checked.
-    Neither the name nor the address is stored. A caller without an address (a shell command,
-    a test) is not counted.
+    Each attempt is counted before its password is checked (one atomic statement per counter),
+    so attempts racing on other connections cannot all pass the limit; a refused or successful
+    attempt is taken back, leaving the failures. Neither the name nor the address is stored. A
+    caller without an address (a shell command, a test) is not counted.
     """
-    name_key = f"{username}\n{address}"
-    if address and (
-        rate_limit.count(scope=LOGIN_SCOPE, key=name_key, window=window, now=now) >= failure_limit
-        or rate_limit.count(scope=LOGIN_ADDRESS_SCOPE, key=address, window=window, now=now)
-        >= failure_limit * ADDRESS_FACTOR
-    ):
+    now = now or timezone.now()
+    counters = (
+        [
+            (LOGIN_SCOPE, f"{username}\n{address}", failure_limit),
+            (LOGIN_ADDRESS_SCOPE, address, failure_limit * ADDRESS_FACTOR),
+        ]
+        if address
+        else []
+    )
+    over = [
+        rate_limit.hit(scope=scope, key=key, window=window, now=now) > limit
+        for scope, key, limit in counters
+    ]
+
+    def take_back() -> None:
+        for scope, key, _limit in counters:
+            rate_limit.release(scope=scope, key=key, window=window, now=now)
+
+    if any(over):
+        take_back()
         raise KioskLoginThrottledError(
             _("Too many failed logins. Try again in %(minutes)s minutes.")
             % {"minutes": int(window.total_seconds() // 60)}
@@ -79,12 +95,10 @@ def authenticate_kiosk(
     kiosk = selectors.get_kiosk(username=username) if username else None
     if kiosk is None or not kiosk.is_active:
         _DUMMY.check_password(password)
-        kiosk = None
-    elif not kiosk.check_password(password):
-        kiosk = None
-    if kiosk is None and address:
-        rate_limit.hit(scope=LOGIN_SCOPE, key=name_key, window=window, now=now)
-        rate_limit.hit(scope=LOGIN_ADDRESS_SCOPE, key=address, window=window, now=now)
+        return None
+    if not kiosk.check_password(password):
+        return None
+    take_back()
     return kiosk
 
 

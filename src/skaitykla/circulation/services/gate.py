@@ -125,7 +125,7 @@ def lock_reader_then_item(reader_id: int, item_barcode: str) -> tuple[Reader, It
         "t0.id = %s",
         _ITEM,
         "t0.barcode = %s",
-        [reader_id, normalise_item_barcode(item_barcode or "")],
+        [reader_id, normalise_item_barcode(item_barcode)],
     )
     if found is None:
         raise Reader.DoesNotExist(f"no reader {reader_id}")

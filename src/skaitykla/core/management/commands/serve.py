@@ -52,7 +52,7 @@ def default_workers(database: dict[str, Any] | None = None) -> int:
     return min(max(2, cores) if local else 2 * cores + 1, MAX_DEFAULT_WORKERS)
 
 
-LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+LOCAL_HOSTS = frozenset({"", "localhost", "::1"})
 
 
 def database_is_local(database: dict[str, Any]) -> bool:
